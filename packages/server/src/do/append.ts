@@ -1,0 +1,86 @@
+/**
+ * POST: append and/or close. Validation happens first and changes nothing;
+ * then data, producer state, Stream-Seq and the closed flag commit in one
+ * SQLite transaction before the result is returned.
+ */
+import { failure, type Result } from "../protocol/errors.js";
+import { H } from "../protocol/headers.js";
+import { splitJsonMessages } from "../protocol/json.js";
+import { compareBytes, isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
+import { decideProducer, type ProducerState } from "../protocol/producer.js";
+import { infoOf, offsetAt, readBody, type StreamHost } from "./host.js";
+import { producerTuple, type StreamMeta } from "./meta.js";
+import type { AppendOk, AppendRequest } from "./rpc-types.js";
+
+/** Appends the body (and/or closes the stream) as one atomic step. */
+export async function appendToStream(
+  host: StreamHost,
+  req: AppendRequest,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<Result<AppendOk>> {
+  const bytes = await readBody(body, host.maxAppendBytes);
+  if (isFailure(bytes)) return bytes;
+  if (bytes.length === 0 && !req.closed) {
+    return failure(400, "empty_body", "Append body is empty; send data, or Stream-Closed: true to close");
+  }
+  const m = host.meta();
+  if (!m) return failure(404, "not_found", "Stream not found");
+  if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
+
+  if (m.closed) return appendToClosed(m, req, bytes.length === 0);
+  if (bytes.length > 0) {
+    if (req.contentType === null) return failure(400, "invalid_header", "Content-Type is required when appending data");
+    if (mediaTypeEssence(req.contentType) !== mediaTypeEssence(m.contentType)) {
+      return failure(409, "content_type_mismatch", `Stream content type is ${m.contentType}, not ${req.contentType}`);
+    }
+  }
+  const messages = bytes.length === 0 ? [] : isJsonType(m.contentType) ? splitJsonMessages(bytes, false) : [bytes];
+  if (isFailure(messages)) return messages;
+
+  let next: ProducerState | null = null;
+  if (req.producer) {
+    const decision = decideProducer(host.store.getProducer(req.producer.id), req.producer);
+    if (isFailure(decision)) return decision;
+    if (decision.kind === "duplicate") {
+      return { ok: true, status: 204, info: infoOf(m), producer: decision.state };
+    }
+    next = decision.next;
+  }
+  if (req.streamSeq !== null && m.streamSeq !== null && compareBytes(req.streamSeq, m.streamSeq) <= 0) {
+    return failure(
+      409,
+      "sequence_conflict",
+      `Stream-Seq "${req.streamSeq}" is not after the last one ("${m.streamSeq}")`,
+    );
+  }
+
+  const now = host.now();
+  host.transaction(() => {
+    if (messages.length > 0) m.tail = host.store.appendBatch(m.tail, messages);
+    if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
+    if (req.streamSeq !== null) m.streamSeq = req.streamSeq;
+    if (req.closed) {
+      m.closed = true;
+      m.closedBy = req.producer ? producerTuple(req.producer) : null;
+    }
+    m.lastAccess = now;
+    host.saveMeta(m);
+  });
+  host.scheduleExpiry(m);
+  host.notify();
+  // 200 only for a producer append that stored data; close-only is 204.
+  return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(m), producer: next };
+}
+
+/** A closed stream: idempotent close, the closing producer's retry, or 409. */
+function appendToClosed(m: StreamMeta, req: AppendRequest, empty: boolean): Result<AppendOk> {
+  if (req.producer && m.closedBy === producerTuple(req.producer)) {
+    const [epoch, seq] = m.closedBy.split(":").map(Number) as [number, number];
+    return { ok: true, status: 204, info: infoOf(m), producer: { epoch, lastSeq: seq } };
+  }
+  if (req.closed && empty) return { ok: true, status: 204, info: infoOf(m), producer: null };
+  return failure(409, "stream_closed", "Stream is closed; no further appends are accepted", {
+    [H.streamClosed]: "true",
+    [H.streamNextOffset]: offsetAt(m, m.tail),
+  });
+}

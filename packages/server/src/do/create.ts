@@ -1,0 +1,122 @@
+/**
+ * PUT: create a stream, confirm an existing one (200), or refuse a different
+ * configuration (409). Forks attach to their source first, which validates
+ * the fork point and counts the reference.
+ */
+import { failure, type Result } from "../protocol/errors.js";
+import { splitJsonMessages } from "../protocol/json.js";
+import { parseOffset } from "../protocol/offset.js";
+import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
+import { infoOf, readBody, type StreamHost } from "./host.js";
+import type { StreamMeta } from "./meta.js";
+import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
+
+const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+/** Creates or confirms the stream described by `req`, with an optional initial body. */
+export async function createStream(
+  host: StreamHost,
+  req: CreateRequest,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<Result<CreateOk>> {
+  const bytes = await readBody(body, host.maxAppendBytes);
+  if (isFailure(bytes)) return bytes;
+  const existing = host.meta();
+  if (existing) return confirmExisting(existing, req);
+
+  let attach: AttachOk | null = null;
+  if (req.fork) {
+    const r = await host.source(req.fork.source).attachFork({
+      offset: req.fork.offset,
+      subOffset: req.fork.subOffset,
+      contentType: req.contentType,
+    });
+    if (!r.ok) return r;
+    attach = r;
+    // Another request may have created this stream while we waited on the source.
+    const raced = host.meta();
+    if (raced) {
+      await host.source(req.fork.source).detachFork();
+      return confirmExisting(raced, req);
+    }
+  }
+
+  const contentType = req.contentType ?? attach?.contentType ?? DEFAULT_CONTENT_TYPE;
+  const messages = initialMessages(contentType, bytes);
+  if (isFailure(messages)) {
+    if (req.fork) await host.source(req.fork.source).detachFork();
+    return messages;
+  }
+  const now = host.now();
+  const inherit = attach !== null && req.expiry.ttlSeconds === null && req.expiry.expiresAtMs === null;
+  const start = attach?.position ?? 0;
+  const meta: StreamMeta = {
+    key: req.key,
+    instance: crypto.randomUUID().replaceAll("-", "").slice(0, 16),
+    contentType,
+    createdAt: now,
+    ttlSeconds: inherit ? attach!.ttlSeconds : req.expiry.ttlSeconds,
+    expiresAtMs: inherit ? attach!.expiresAtMs : req.expiry.expiresAtMs,
+    lastAccess: now,
+    closed: req.closed,
+    closedBy: null,
+    tail: start,
+    segment: attach?.segment ?? 0,
+    streamSeq: null,
+    forkSource: req.fork?.source ?? null,
+    forkOffset: attach?.offset ?? null,
+    forkSubOffset: req.fork?.subOffset ?? 0,
+    forkPosition: attach ? start : null,
+    refCount: 0,
+    state: "live",
+    pendingRelease: false,
+  };
+  host.transaction(() => {
+    host.store.ensureSchema();
+    meta.tail = messages.length > 0 ? host.store.appendBatch(start, messages) : start;
+    host.saveMeta(meta);
+  });
+  host.scheduleExpiry(meta);
+  return { ok: true, created: true, info: infoOf(meta) };
+}
+
+function initialMessages(contentType: string, bytes: Uint8Array): Uint8Array[] | ReturnType<typeof failure> {
+  if (isJsonType(contentType)) return bytes.length === 0 ? [] : splitJsonMessages(bytes, true);
+  return bytes.length === 0 ? [] : [bytes];
+}
+
+/** 200 when the request matches the existing stream's configuration, else 409. */
+function confirmExisting(m: StreamMeta, req: CreateRequest): Result<CreateOk> {
+  if (m.state === "soft_deleted") {
+    return failure(409, "conflict", "A deleted stream still referenced by forks occupies this path");
+  }
+  const mismatch = configMismatch(m, req);
+  if (mismatch) return failure(409, "conflict", `Stream already exists with a different ${mismatch}`);
+  return { ok: true, created: false, info: infoOf(m) };
+}
+
+function configMismatch(m: StreamMeta, req: CreateRequest): string | null {
+  const wantedType = req.contentType ?? (req.fork ? m.contentType : DEFAULT_CONTENT_TYPE);
+  if (mediaTypeEssence(wantedType) !== mediaTypeEssence(m.contentType)) return "content type";
+  const inherits = req.fork !== null && req.expiry.ttlSeconds === null && req.expiry.expiresAtMs === null;
+  if (!inherits && (req.expiry.ttlSeconds !== m.ttlSeconds || !sameInstant(req.expiry.expiresAtMs, m.expiresAtMs))) {
+    return "TTL or expiry";
+  }
+  if (req.closed !== m.closed) return "closed status";
+  if ((req.fork?.source ?? null) !== m.forkSource) return "fork source";
+  if (req.fork) {
+    if (req.fork.offset !== null && !sameOffset(req.fork.offset, m.forkOffset)) return "fork offset";
+    if (req.fork.subOffset !== m.forkSubOffset) return "fork sub-offset";
+  }
+  return null;
+}
+
+function sameInstant(a: number | null, b: number | null): boolean {
+  return a === b;
+}
+
+function sameOffset(a: string, b: string | null): boolean {
+  const pa = parseOffset(a);
+  const pb = b === null ? undefined : parseOffset(b);
+  return pa !== undefined && pb !== undefined && pa.position === pb.position;
+}

@@ -1,0 +1,89 @@
+/**
+ * What the StreamDO's operation modules (create, append, read, lifecycle) get
+ * from the Durable Object: storage, time, limits, and calls to other streams.
+ * Operations never reach for `ctx` directly.
+ */
+import { formatOffset } from "../protocol/offset.js";
+import type { Failure, Result } from "../protocol/errors.js";
+import type { StreamMeta } from "./meta.js";
+import type { AttachOk, RangeOk, StreamInfo } from "./rpc-types.js";
+import type { StreamStore } from "./store.js";
+
+/** Calls a StreamDO makes on the source of a fork. */
+export interface SourceApi {
+  attachFork(req: { offset: string | null; subOffset: number; contentType: string | null }): Promise<Result<AttachOk>>;
+  detachFork(): Promise<void>;
+  readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>>;
+  locateSubOffset(pos: number, sub: number, limit: number): Promise<number | Failure>;
+}
+
+/** The Durable Object seen from an operation. */
+export interface StreamHost {
+  readonly store: StreamStore;
+  readonly maxAppendBytes: number;
+  readonly maxReadBytes: number;
+  now(): number;
+  /** The live stream's metadata, after expiry has been applied; null when absent. */
+  meta(): StreamMeta | null;
+  /** Persists metadata changes made to the object returned by `meta()`. */
+  saveMeta(m: StreamMeta): void;
+  /** Runs `fn` as one SQLite transaction. */
+  transaction<T>(fn: () => T): T;
+  /** The fork source stream's RPC surface. */
+  source(key: string): SourceApi;
+  /** Re-arms the expiry alarm after a change to TTL / expiry / access time. */
+  scheduleExpiry(m: StreamMeta): void;
+  /** Drops all of this stream's storage (and releases its fork source). */
+  destroy(m: StreamMeta): Promise<void>;
+  /** Wakes long-poll waiters after the stream changed. */
+  notify(): void;
+  /** Waits until `notify` or the deadline; resolves either way. */
+  waitForChange(untilMs: number): Promise<void>;
+}
+
+/** The offset token for a position of this stream. */
+export function offsetAt(m: StreamMeta, position: number): string {
+  return formatOffset({ segment: m.segment, position });
+}
+
+/** The stream facts every response carries. */
+export function infoOf(m: StreamMeta): StreamInfo {
+  return {
+    instance: m.instance,
+    contentType: m.contentType,
+    nextOffset: offsetAt(m, m.tail),
+    closed: m.closed,
+    ttlSeconds: m.ttlSeconds,
+    expiresAtMs: m.expiresAtMs,
+  };
+}
+
+/** Reads a request body up to `max` bytes; 413 beyond it. */
+export async function readBody(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | Failure> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return {
+        ok: false,
+        status: 413,
+        code: "payload_too_large",
+        message: `Body exceeds the ${max}-byte limit per request; split it into smaller appends`,
+      };
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * Plain-data shapes exchanged over RPC between the edge and StreamDOs, and
+ * between StreamDOs (fork source calls).
+ */
+import type { Expiry } from "../protocol/parse.js";
+import type { OffsetQuery } from "../protocol/offset.js";
+import type { ProducerHeaders } from "../protocol/parse.js";
+
+/** What every successful stream operation reports about the stream. */
+export interface StreamInfo {
+  readonly instance: string;
+  readonly contentType: string;
+  readonly nextOffset: string;
+  readonly closed: boolean;
+  readonly ttlSeconds: number | null;
+  readonly expiresAtMs: number | null;
+}
+
+/** PUT: create or confirm a stream (or a fork). */
+export interface CreateRequest {
+  readonly key: string;
+  readonly contentType: string | null;
+  readonly expiry: Expiry;
+  readonly closed: boolean;
+  readonly fork: ForkRequest | null;
+}
+
+/** The fork headers of a PUT. */
+export interface ForkRequest {
+  readonly source: string;
+  readonly offset: string | null;
+  readonly subOffset: number;
+}
+
+/** POST: append and/or close. */
+export interface AppendRequest {
+  readonly contentType: string | null;
+  readonly closed: boolean;
+  readonly producer: ProducerHeaders | null;
+  readonly streamSeq: string | null;
+}
+
+/** GET: catch-up (waitMs 0) or long-poll (waitMs > 0). */
+export interface ReadRequest {
+  readonly offset: OffsetQuery;
+  readonly waitMs: number;
+  /** Whether the read refreshes a sliding TTL (client reads do). */
+  readonly touch: boolean;
+}
+
+/** Result of PUT. */
+export interface CreateOk {
+  readonly created: boolean;
+  readonly info: StreamInfo;
+}
+
+/** Result of POST. */
+export interface AppendOk {
+  /** 200 (producer append), 204 (plain append, close, or duplicate). */
+  readonly status: 200 | 204;
+  readonly info: StreamInfo;
+  readonly producer: { epoch: number; lastSeq: number } | null;
+}
+
+/** Result of GET. */
+export interface ReadOk {
+  readonly info: StreamInfo;
+  readonly startOffset: string;
+  /** Bytes, or for JSON streams the messages joined by commas (no brackets). */
+  readonly data: Uint8Array;
+  /** Number of messages (JSON) or pieces read; 0 when nothing was read. */
+  readonly count: number;
+  readonly nextOffset: string;
+  readonly upToDate: boolean;
+  /** The stream is closed and this response reaches its final offset. */
+  readonly eof: boolean;
+  /** A long-poll that ended without data. */
+  readonly timedOut: boolean;
+}
+
+/** Result of HEAD. */
+export interface HeadOk {
+  readonly info: StreamInfo;
+}
+
+/** A fork source's answer when a fork attaches to it. */
+export interface AttachOk {
+  readonly contentType: string;
+  readonly ttlSeconds: number | null;
+  readonly expiresAtMs: number | null;
+  readonly position: number;
+  readonly segment: number;
+  readonly offset: string;
+}
+
+/** A slice of source data for fork reads. */
+export interface RangeOk {
+  readonly pieces: Uint8Array[];
+  readonly bytes: number;
+  readonly next: number;
+}

@@ -1,0 +1,248 @@
+/**
+ * StreamDO: one SQLite-backed Durable Object per stream, the stream's single
+ * sequencer. It wires storage, alarms and waiters, then delegates each
+ * operation to its module (create, append, read, fork-source).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { readConfig, type Env } from "../env.js";
+import { failure, type Failure, type Result } from "../protocol/errors.js";
+import { appendToStream } from "./append.js";
+import { createStream } from "./create.js";
+import { attachFork, detachFork, locateSubOffset, readRange } from "./fork-source.js";
+import { infoOf, type SourceApi, type StreamHost } from "./host.js";
+import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
+import { readStream } from "./read.js";
+import type {
+  AppendOk,
+  AppendRequest,
+  AttachOk,
+  CreateOk,
+  CreateRequest,
+  HeadOk,
+  RangeOk,
+  ReadOk,
+  ReadRequest,
+} from "./rpc-types.js";
+import { StreamStore } from "./store.js";
+
+const RELEASE_RETRY_MS = 5_000;
+
+/** The per-stream Durable Object. */
+export class StreamDO extends DurableObject<Env> implements StreamHost {
+  readonly store: StreamStore;
+  readonly maxAppendBytes: number;
+  readonly maxReadBytes: number;
+  private cached: StreamMeta | null | undefined;
+  private alarmAt: number | null = null;
+  private waiters = new Set<() => void>();
+  /** Serialises operations that await between reading and writing metadata. */
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const config = readConfig(env);
+    this.maxAppendBytes = config.maxAppendBytes;
+    this.maxReadBytes = config.maxReadBytes;
+    this.store = new StreamStore(ctx.storage.sql);
+    this.store.ensureSchema();
+  }
+
+  // ---- RPC surface used by the edge -------------------------------------
+
+  /** PUT */
+  create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
+    return this.exclusive(() => createStream(this, req, body));
+  }
+
+  /** POST */
+  append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
+    return appendToStream(this, req, body);
+  }
+
+  /** GET (catch-up and long-poll) */
+  read(req: ReadRequest): Promise<Result<ReadOk>> {
+    return readStream(this, req);
+  }
+
+  /** HEAD: metadata only; does not refresh a sliding TTL. */
+  async head(): Promise<Result<HeadOk>> {
+    const m = this.meta();
+    if (!m) return failure(404, "not_found", "Stream not found");
+    if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
+    return { ok: true, info: infoOf(m) };
+  }
+
+  /** DELETE: soft-delete while forks reference the stream, otherwise destroy. */
+  remove(): Promise<Result<{ softDeleted: boolean }>> {
+    return this.exclusive(async () => {
+      const m = this.meta();
+      if (!m) return failure(404, "not_found", "Stream not found");
+      if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
+      if (m.refCount > 0) {
+        m.state = "soft_deleted";
+        this.saveMeta(m);
+        this.notify();
+        return { ok: true, softDeleted: true };
+      }
+      await this.destroy(m);
+      return { ok: true, softDeleted: false };
+    });
+  }
+
+  // ---- RPC surface used by forks of this stream --------------------------
+
+  /** A fork attaches to this stream as its source. */
+  attachFork(req: { offset: string | null; subOffset: number; contentType: string | null }): Promise<Result<AttachOk>> {
+    return this.exclusive(() => attachFork(this, req));
+  }
+
+  /** A fork of this stream went away. */
+  detachFork(): Promise<void> {
+    return this.exclusive(() => detachFork(this));
+  }
+
+  /** A fork reads inherited data. */
+  readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>> {
+    return readRange(this, pos, limit, maxBytes);
+  }
+
+  /** A fork (or a fork of a fork) resolves a sub-offset inside this stream. */
+  async locateSubOffset(pos: number, sub: number, limit: number): Promise<number | Failure> {
+    const m = this.meta();
+    if (!m) return failure(404, "not_found", "Fork source stream not found");
+    return locateSubOffset(this, m, pos, sub, limit);
+  }
+
+  // ---- alarms -------------------------------------------------------------
+
+  /** Expires the stream (or retries a pending fork release) when due. */
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    await this.exclusive(async () => {
+      const m = this.loadRaw();
+      if (!m) return;
+      this.expireIfDue(m);
+      const after = this.loadRaw();
+      if (after?.pendingRelease) await this.destroy(after);
+      else if (after) this.scheduleExpiry(after);
+    });
+  }
+
+  // ---- StreamHost ---------------------------------------------------------
+
+  now(): number {
+    return Date.now();
+  }
+
+  meta(): StreamMeta | null {
+    const m = this.loadRaw();
+    if (!m || m.pendingRelease) return null;
+    this.expireIfDue(m);
+    const current = this.cached;
+    return current && !current.pendingRelease ? current : null;
+  }
+
+  saveMeta(m: StreamMeta): void {
+    this.store.saveMeta(m);
+    this.cached = m;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.ctx.storage.transactionSync(fn);
+  }
+
+  source(key: string): SourceApi {
+    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as SourceApi;
+  }
+
+  scheduleExpiry(m: StreamMeta): void {
+    const at = m.pendingRelease ? Date.now() + RELEASE_RETRY_MS : expiryTime(m);
+    if (at === null || m.state === "soft_deleted") return;
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  async destroy(m: StreamMeta): Promise<void> {
+    if (m.forkSource !== null) {
+      try {
+        await this.source(m.forkSource).detachFork();
+      } catch (e) {
+        // Keep a tombstone and retry from the alarm, so the source's count stays right.
+        console.error(JSON.stringify({ msg: "fork release failed; will retry", stream: m.key, error: String(e) }));
+        if (!m.pendingRelease) {
+          m.pendingRelease = true;
+          this.transaction(() => {
+            this.store.clearData();
+            this.saveMeta(m);
+          });
+        }
+        this.alarmAt = null;
+        this.scheduleExpiry(m);
+        this.notify();
+        return;
+      }
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarmAt = null;
+    this.cached = null;
+    this.store.ensureSchema();
+    this.notify();
+  }
+
+  notify(): void {
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiting) wake();
+  }
+
+  waitForChange(untilMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, untilMs - Date.now()));
+      const waiters = this.waiters;
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      }
+      waiters.add(done);
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private loadRaw(): StreamMeta | null {
+    if (this.cached === undefined) this.cached = this.store.loadMeta();
+    return this.cached;
+  }
+
+  /** Applies TTL / Expires-At: soft-delete while forks read it, else drop the data. */
+  private expireIfDue(m: StreamMeta): void {
+    if (m.state === "soft_deleted" || !isExpired(m, Date.now())) return;
+    if (m.refCount > 0) {
+      m.state = "soft_deleted";
+      this.saveMeta(m);
+    } else {
+      m.pendingRelease = m.forkSource !== null;
+      this.transaction(() => {
+        this.store.clearData();
+        if (m.pendingRelease) this.saveMeta(m);
+        else this.store.clearMeta();
+      });
+      this.cached = m.pendingRelease ? m : null;
+      if (m.pendingRelease) {
+        // The fork source is released from the alarm, which may await.
+        this.alarmAt = null;
+        this.scheduleExpiry(m);
+      }
+    }
+    this.notify();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}

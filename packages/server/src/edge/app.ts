@@ -1,0 +1,51 @@
+/**
+ * The edge Worker: routing, CORS, security headers and the one place where
+ * errors become responses.
+ */
+import { Hono } from "hono";
+import type { Env } from "../env.js";
+import { HttpError, failure } from "../protocol/errors.js";
+import { cors } from "./cors.js";
+import { STREAM_PREFIX } from "./paths.js";
+import { SECURITY_HEADERS, errorResponse } from "./respond.js";
+import { handleDelete, handleGet, handlePost, handlePut } from "./stream-routes.js";
+
+/** Builds the Hono application. */
+export function createApp(): Hono<{ Bindings: Env }> {
+  const app = new Hono<{ Bindings: Env }>();
+
+  app.use("*", async (c, next) => {
+    await next();
+    // Responses from fetch/RPC may carry immutable headers; copy when needed.
+    try {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+    } catch {
+      c.res = new Response(c.res.body, c.res);
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+    }
+  });
+  app.use("*", cors());
+
+  app.get("/health", (c) => c.json({ ok: true }));
+
+  const stream = `${STREAM_PREFIX}*`;
+  app.put(stream, handlePut);
+  app.post(stream, handlePost);
+  app.get(stream, handleGet); // also HEAD: Hono dispatches HEAD to GET routes
+
+  app.delete(stream, handleDelete);
+  app.all(stream, (c) => {
+    const f = failure(405, "method_not_allowed", `${c.req.method} is not supported on streams`);
+    const res = errorResponse(f);
+    res.headers.set("allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+    return res;
+  });
+
+  app.notFound(() => errorResponse(failure(404, "not_found", "No such route")));
+  app.onError((err) => {
+    if (err instanceof HttpError) return errorResponse(err.failure);
+    console.error(JSON.stringify({ msg: "unhandled error", error: String(err), stack: (err as Error).stack }));
+    return errorResponse(failure(500, "internal", "Internal error"));
+  });
+  return app;
+}

@@ -1,0 +1,56 @@
+/**
+ * Bindings and configuration. Vars are strings in wrangler; `readConfig`
+ * validates them once and says which setting is wrong and how to fix it.
+ */
+import type { StreamDO } from "./do/stream-do.js";
+
+/** The Worker's environment (bindings + vars). */
+export interface Env {
+  STREAMS: DurableObjectNamespace<StreamDO>;
+  LONG_POLL_TIMEOUT_MS?: string;
+  SSE_CLOSE_AFTER_MS?: string;
+  SSE_KEEPALIVE_MS?: string;
+  MAX_APPEND_BYTES?: string;
+  MAX_READ_BYTES?: string;
+  DEFAULT_PROJECT_OPEN?: string;
+}
+
+/** Validated server configuration. */
+export interface Config {
+  readonly longPollTimeoutMs: number;
+  readonly sseCloseAfterMs: number;
+  readonly sseKeepAliveMs: number;
+  readonly maxAppendBytes: number;
+  readonly maxReadBytes: number;
+  readonly defaultProjectOpen: boolean;
+}
+
+function intVar(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (typeof raw !== "string" || !Number.isInteger(n) || n < min || n > max) {
+    throw new Error(
+      `Invalid ${name}="${String(raw)}": set it to an integer between ${min} and ${max} in wrangler.jsonc "vars"`,
+    );
+  }
+  return n;
+}
+
+const cache = new WeakMap<Env, Config>();
+
+/** Reads and validates the configuration from vars (memoised per env object). */
+export function readConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const config: Config = {
+    longPollTimeoutMs: intVar(env, "LONG_POLL_TIMEOUT_MS", 30_000, 100, 300_000),
+    sseCloseAfterMs: intVar(env, "SSE_CLOSE_AFTER_MS", 60_000, 500, 3_600_000),
+    sseKeepAliveMs: intVar(env, "SSE_KEEPALIVE_MS", 15_000, 100, 60_000),
+    maxAppendBytes: intVar(env, "MAX_APPEND_BYTES", 32 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxReadBytes: intVar(env, "MAX_READ_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024),
+    defaultProjectOpen: (env.DEFAULT_PROJECT_OPEN ?? "false").toLowerCase() === "true",
+  };
+  cache.set(env, config);
+  return config;
+}

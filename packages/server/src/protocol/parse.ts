@@ -1,0 +1,147 @@
+/**
+ * Validation of the protocol's request headers. Each parser returns the value
+ * or a Failure; nothing here touches storage.
+ */
+import { failure, type Failure } from "./errors.js";
+import { H } from "./headers.js";
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const DECIMAL_RE = /^(0|[1-9]\d*)$/;
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`);
+
+/** Stream lifetime settings from `Stream-TTL` / `Stream-Expires-At`. */
+export interface Expiry {
+  readonly ttlSeconds: number | null;
+  readonly expiresAtMs: number | null;
+}
+
+/** `Stream-Closed` counts only when it is exactly `true` (any case); other values are ignored. */
+export function isClosedHeader(value: string | null): boolean {
+  return value !== null && value.trim().toLowerCase() === "true";
+}
+
+/** The media type essence (`type/subtype`, lower-cased) used for comparisons. */
+export function mediaTypeEssence(contentType: string): string {
+  return (contentType.split(";")[0] ?? "").trim().toLowerCase();
+}
+
+/** Validates a Content-Type header value; returns its essence or a Failure. */
+export function parseContentType(value: string): string | Failure {
+  const essence = mediaTypeEssence(value);
+  if (!MEDIA_TYPE_RE.test(essence)) {
+    return failure(400, "invalid_header", `Content-Type "${value}" is not a valid media type`);
+  }
+  return essence;
+}
+
+/** True when stream data of this type is JSON mode (PROTOCOL.md §9.1). */
+export function isJsonType(contentType: string): boolean {
+  return mediaTypeEssence(contentType) === "application/json";
+}
+
+/** True when SSE carries this type as text; everything else is base64 (PROTOCOL.md §5.8). */
+export function isTextType(contentType: string): boolean {
+  const essence = mediaTypeEssence(contentType);
+  return essence.startsWith("text/") || essence === "application/json";
+}
+
+/** Parses a non-negative decimal integer (no sign, no leading zeros) up to 2^53-1. */
+export function parseDecimal(value: string): number | undefined {
+  const v = value.trim();
+  if (!DECIMAL_RE.test(v)) return undefined;
+  const n = Number(v);
+  return n <= MAX_SAFE ? n : undefined;
+}
+
+/** Parses a producer counter: decimal digits (leading zeros allowed) up to 2^53-1. */
+function parseCounter(value: string): number | undefined {
+  const v = value.trim();
+  if (!/^\d{1,16}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n <= MAX_SAFE ? n : undefined;
+}
+
+/** Parses an RFC 3339 timestamp to epoch milliseconds. */
+export function parseRfc3339(value: string): number | undefined {
+  const m = RFC3339_RE.exec(value.trim());
+  if (!m) return undefined;
+  const [, , mo, d, hh, mi, ss] = m.map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || hh! > 23 || mi! > 59 || ss! > 60) return undefined;
+  const ms = Date.parse(value.trim().replace(" ", "T"));
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Reads `Stream-TTL` and `Stream-Expires-At`; both at once is a 400. */
+export function parseExpiry(headers: Headers): Expiry | Failure {
+  const ttlRaw = headers.get(H.streamTtl);
+  const expRaw = headers.get(H.streamExpiresAt);
+  if (ttlRaw !== null && expRaw !== null) {
+    return failure(400, "invalid_header", "Stream-TTL and Stream-Expires-At cannot both be set");
+  }
+  if (ttlRaw !== null) {
+    const ttl = parseDecimal(ttlRaw);
+    if (ttl === undefined) {
+      return failure(400, "invalid_header", "Stream-TTL must be a non-negative integer number of seconds");
+    }
+    return { ttlSeconds: ttl, expiresAtMs: null };
+  }
+  if (expRaw !== null) {
+    const at = parseRfc3339(expRaw);
+    if (at === undefined) {
+      return failure(400, "invalid_header", "Stream-Expires-At must be an RFC 3339 timestamp");
+    }
+    return { ttlSeconds: null, expiresAtMs: at };
+  }
+  return { ttlSeconds: null, expiresAtMs: null };
+}
+
+/** The idempotent-producer triple from `Producer-Id/Epoch/Seq`. */
+export interface ProducerHeaders {
+  readonly id: string;
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+/** Reads the producer headers: all three or none (PROTOCOL.md §5.2.1). */
+export function parseProducer(headers: Headers): ProducerHeaders | null | Failure {
+  const id = headers.get(H.producerId);
+  const epoch = headers.get(H.producerEpoch);
+  const seq = headers.get(H.producerSeq);
+  if (id === null && epoch === null && seq === null) return null;
+  if (id === null || epoch === null || seq === null) {
+    return failure(400, "invalid_header", "Producer-Id, Producer-Epoch and Producer-Seq must be sent together");
+  }
+  if (id.trim() === "") return failure(400, "invalid_header", "Producer-Id must not be empty");
+  if (id.length > 256) return failure(400, "invalid_header", "Producer-Id is longer than 256 characters");
+  const e = parseCounter(epoch);
+  const s = parseCounter(seq);
+  if (e === undefined) return failure(400, "invalid_header", "Producer-Epoch must be an integer in 0..2^53-1");
+  if (s === undefined) return failure(400, "invalid_header", "Producer-Seq must be an integer in 0..2^53-1");
+  return { id, epoch: e, seq: s };
+}
+
+/** Reads `Stream-Seq` (opaque, compared byte-wise); empty is malformed. */
+export function parseStreamSeq(headers: Headers): string | null | Failure {
+  const v = headers.get(H.streamSeq);
+  if (v === null) return null;
+  if (v === "" || v.length > 256) return failure(400, "invalid_header", "Stream-Seq must be 1-256 characters");
+  return v;
+}
+
+/** Byte-wise (UTF-8) lexicographic comparison, as Stream-Seq requires. */
+export function compareBytes(a: string, b: string): number {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  const n = Math.min(ea.length, eb.length);
+  for (let i = 0; i < n; i++) {
+    if (ea[i] !== eb[i]) return ea[i]! - eb[i]!;
+  }
+  return ea.length - eb.length;
+}
+
+/** True when a value is a Failure (narrowing helper for parser results). */
+export function isFailure(v: unknown): v is Failure {
+  return typeof v === "object" && v !== null && (v as { ok?: unknown }).ok === false;
+}

@@ -1,0 +1,145 @@
+/**
+ * Starts this package's Worker in real workerd (`wrangler dev`, local SQLite
+ * Durable Objects, local R2/KV) on a free loopback port, for tests and
+ * benchmarks. Each call gets its own persistence directory unless one is given.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The server package's root directory. */
+export const SERVER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Options for a local Worker. */
+export interface LocalWorkerOptions {
+  /** `vars` overrides, e.g. `{ LONG_POLL_TIMEOUT_MS: "2000" }`. */
+  vars?: Record<string, string>;
+  /** Persistence directory; a fresh temporary one when omitted (removed on stop). */
+  persistTo?: string;
+  /** Port to listen on; a free one when omitted. */
+  port?: number;
+  /** Forward wrangler's output to this process's stderr. */
+  verbose?: boolean;
+  /** Milliseconds to wait for /health (default 60 s). */
+  startTimeoutMs?: number;
+}
+
+/** A running local Worker. */
+export interface LocalWorker {
+  /** e.g. `http://127.0.0.1:40123` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly persistTo: string;
+  /** Stops wrangler (SIGTERM, then SIGKILL) and removes a temporary state dir. */
+  stop(): Promise<void>;
+  /** Kills the process abruptly (for fault tests); state on disk is kept. */
+  kill(): Promise<void>;
+}
+
+/** Finds a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts `wrangler dev` for the server package and waits until /health answers. */
+export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<LocalWorker> {
+  const port = opts.port ?? (await freePort());
+  const inspectorPort = await freePort();
+  const ownsState = opts.persistTo === undefined;
+  const persistTo = opts.persistTo ?? mkdtempSync(join(tmpdir(), "ds-edge-"));
+  const args = [
+    join(SERVER_DIR, "node_modules/wrangler/bin/wrangler.js"),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    opts.verbose ? "info" : "warn",
+  ];
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  const child = spawn(process.execPath, args, {
+    cwd: SERVER_DIR,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  const collect = (b: Buffer) => {
+    output = (output + b.toString()).slice(-20_000);
+    if (opts.verbose) process.stderr.write(b);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(url, child, opts.startTimeoutMs ?? 60_000);
+  } catch (e) {
+    await terminate(child, "SIGKILL");
+    if (ownsState) rmSync(persistTo, { recursive: true, force: true });
+    throw new Error(`${(e as Error).message}\n--- wrangler output ---\n${output}`);
+  }
+  return {
+    url,
+    port,
+    persistTo,
+    async stop() {
+      await terminate(child, "SIGTERM");
+      if (ownsState) rmSync(persistTo, { recursive: true, force: true });
+    },
+    async kill() {
+      await terminate(child, "SIGKILL");
+    },
+  };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`wrangler dev did not answer ${url}/health within ${timeoutMs} ms`);
+}
+
+/** Signals the whole process group (wrangler spawns workerd) and waits for exit. */
+async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 5_000);
+  await exited;
+  clearTimeout(timer);
+}
