@@ -13,6 +13,8 @@ export interface Env {
   MAX_APPEND_BYTES?: string;
   MAX_READ_BYTES?: string;
   DEFAULT_PROJECT_OPEN?: string;
+  /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
+  DEBUG_ENDPOINTS?: string;
 }
 
 /** Validated server configuration. */

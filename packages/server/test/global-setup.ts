@@ -10,12 +10,15 @@ export const TEST_VARS = {
   LONG_POLL_TIMEOUT_MS: "1500",
   SSE_KEEPALIVE_MS: "1000",
   SSE_CLOSE_AFTER_MS: "60000",
+  DEBUG_ENDPOINTS: "true",
+  MAX_APPEND_BYTES: String(4 * 1024 * 1024),
 } as const;
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
     longPollTimeoutMs: number;
+    maxAppendBytes: number;
   }
 }
 
@@ -25,6 +28,7 @@ export async function setup(project: TestProject): Promise<void> {
   worker = await startLocalWorker({ vars: TEST_VARS, verbose: process.env.DS_VERBOSE === "1" });
   project.provide("baseUrl", worker.url);
   project.provide("longPollTimeoutMs", Number(TEST_VARS.LONG_POLL_TIMEOUT_MS));
+  project.provide("maxAppendBytes", Number(TEST_VARS.MAX_APPEND_BYTES));
 }
 
 export async function teardown(): Promise<void> {

@@ -8,7 +8,7 @@ export interface StreamMeta {
   expiresAtMs: number | null;
   lastAccess: number;
   closed: boolean;
-  /** `id:epoch:seq` of the producer append that closed the stream. */
+  /** `epoch:seq:id` of the producer append that closed the stream (id last: it may contain ':'). */
   closedBy: string | null;
   tail: number;
   segment: number;
@@ -38,7 +38,7 @@ export function isExpired(m: StreamMeta, now: number): boolean {
   return at !== null && now >= at;
 }
 
-/** The `id:epoch:seq` tuple string recorded when a producer closes a stream. */
+/** The `epoch:seq:id` tuple recorded when a producer closes a stream (id last: it may contain ':'). */
 export function producerTuple(p: { id: string; epoch: number; seq: number }): string {
   return `${p.epoch}:${p.seq}:${p.id}`;
 }

@@ -24,7 +24,8 @@ export async function readStream(host: StreamHost, req: ReadRequest): Promise<Re
     const slice = await readFrom(host, m, pos, m.tail, host.maxReadBytes);
     if (!slice.ok) return slice;
     const atTail = slice.next >= m.tail;
-    const done = slice.bytes > 0 || req.waitMs === 0 || (m.closed && atTail) || host.now() >= deadline;
+    const grown = slice.bytes > 0 && (req.waitPast === undefined || m.tail > req.waitPast);
+    const done = grown || req.waitMs === 0 || (m.closed && atTail) || host.now() >= deadline;
     if (done) {
       const json = isJsonType(m.contentType);
       return {
@@ -36,7 +37,7 @@ export async function readStream(host: StreamHost, req: ReadRequest): Promise<Re
         nextOffset: offsetAt(m, slice.next),
         upToDate: atTail,
         eof: m.closed && atTail,
-        timedOut: req.waitMs > 0 && slice.bytes === 0 && !(m.closed && atTail),
+        timedOut: req.waitMs > 0 && !grown && !(m.closed && atTail),
       };
     }
     await host.waitForChange(deadline);

@@ -46,6 +46,8 @@ export interface ReadRequest {
   readonly waitMs: number;
   /** Whether the read refreshes a sliding TTL (client reads do). */
   readonly touch: boolean;
+  /** Long-poll only: also wait until the tail passes this position (SSE holding back a split character). */
+  readonly waitPast?: number;
 }
 
 /** Result of PUT. */

@@ -219,6 +219,13 @@ export class StreamStore {
     this.sql.exec("DELETE FROM meta");
   }
 
+  /** Row counts, for tests that check what storage holds. */
+  stats(): { meta: boolean; logRows: number; producerRows: number } {
+    const count = (table: string) =>
+      this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).toArray()[0]?.n ?? 0;
+    return { meta: count("meta") > 0, logRows: count("log"), producerRows: count("producers") };
+  }
+
   /** Stored state of one producer. */
   getProducer(id: string): ProducerState | undefined {
     const r = this.sql

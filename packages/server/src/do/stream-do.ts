@@ -89,6 +89,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     });
   }
 
+  /** Raw storage facts for tests (does not apply expiry, so it observes the alarm's work). */
+  async storageStats(): Promise<{ meta: boolean; logRows: number; producerRows: number; alarmAt: number | null }> {
+    return { ...this.store.stats(), alarmAt: await this.ctx.storage.getAlarm() };
+  }
+
   // ---- RPC surface used by forks of this stream --------------------------
 
   /** A fork attaches to this stream as its source. */

@@ -6,9 +6,9 @@ import { Hono } from "hono";
 import type { Env } from "../env.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { cors } from "./cors.js";
-import { STREAM_PREFIX } from "./paths.js";
+import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
-import { handleDelete, handleGet, handlePost, handlePut } from "./stream-routes.js";
+import { check, handleDelete, handleGet, handlePost, handlePut } from "./stream-routes.js";
 
 /** Builds the Hono application. */
 export function createApp(): Hono<{ Bindings: Env }> {
@@ -27,6 +27,12 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.use("*", cors());
 
   app.get("/health", (c) => c.json({ ok: true }));
+
+  app.get("/v1/_debug/storage/*", async (c) => {
+    if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
+    const path = check(parseStreamPath(new URL(c.req.url).pathname.replace("/v1/_debug/storage/", STREAM_PREFIX)));
+    return c.json(await c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key)).storageStats());
+  });
 
   const stream = `${STREAM_PREFIX}*`;
   app.put(stream, handlePut);

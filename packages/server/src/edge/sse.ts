@@ -11,7 +11,7 @@ import type { Result } from "../protocol/errors.js";
 import { nextCursor } from "../protocol/cursor.js";
 import { H } from "../protocol/headers.js";
 import { formatOffset, parseOffset, type OffsetQuery } from "../protocol/offset.js";
-import { isTextType } from "../protocol/parse.js";
+import { isJsonType, isTextType } from "../protocol/parse.js";
 import {
   encodeBase64Data,
   encodeControl,
@@ -39,7 +39,7 @@ export async function serveSse(
   const first = await source.read({ offset, waitMs: 0, touch: true });
   if (!first.ok) throw new HttpError(first);
   const text = isTextType(first.info.contentType);
-  const json = first.info.contentType.toLowerCase().startsWith("application/json");
+  const json = isJsonType(first.info.contentType);
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const headers = new Headers({
@@ -52,28 +52,30 @@ export async function serveSse(
   const write = (s: string) => writer.write(encoder.encode(s));
   // A data event and its control event go out in one write, so they reach
   // the client together (no reader ever sees data without its offset).
-  const emit = async (r: ReadOk): Promise<string> => {
+  // Returns the offset delivered up to, or null when only an incomplete UTF-8
+  // character is available (the caller waits for the rest of it).
+  const emit = async (r: ReadOk, mustControl: boolean): Promise<string | null> => {
     let next = r.nextOffset;
     let out = "";
-    if (r.count > 0) {
-      let data = r.data;
-      if (text && !json) {
-        // Never split a UTF-8 character across events: hold back an incomplete tail.
-        const keep = completeUtf8Length(data);
-        if (keep > 0 && keep < data.length) {
-          const o = parseOffset(r.nextOffset)!;
-          next = formatOffset({ segment: o.segment, position: o.position - (data.length - keep) });
-          data = data.subarray(0, keep);
-        }
+    let data = r.data;
+    if (r.count > 0 && text && !json && !r.eof) {
+      // Never split a UTF-8 character across events: hold back an incomplete tail.
+      const keep = completeUtf8Length(data);
+      if (keep < data.length) {
+        const o = parseOffset(r.nextOffset)!;
+        next = formatOffset({ segment: o.segment, position: o.position - (data.length - keep) });
+        data = data.subarray(0, keep);
+        if (keep === 0 && !mustControl) return null;
       }
+    }
+    if (data.length > 0) {
       const payload = json ? `[${decoder.decode(data)}]` : text ? decoder.decode(data) : null;
       out += payload === null ? encodeBase64Data(data) : encodeTextData(payload);
     }
-    const upToDate = r.upToDate && next === r.nextOffset;
     const eof = r.eof && next === r.nextOffset;
     const control: ControlEvent = { streamNextOffset: next };
     if (!eof) control.streamCursor = cursor = nextCursor(cursor);
-    if (upToDate) control.upToDate = true;
+    if (r.upToDate) control.upToDate = true;
     if (eof) control.streamClosed = true;
     await write(out + encodeControl(control));
     return next;
@@ -82,17 +84,26 @@ export async function serveSse(
   const run = async () => {
     const closeAt = Date.now() + config.sseCloseAfterMs;
     let r: Result<ReadOk> = first;
-    let position = await emit(first);
+    let position = (await emit(first, true))!;
+    let waitPast: number | undefined;
     while (r.ok && !r.eof && Date.now() < closeAt) {
-      const waitMs = r.upToDate ? Math.max(1, Math.min(config.sseKeepAliveMs, closeAt - Date.now())) : 0;
-      r = await source.read({ offset: { kind: "at", offset: parseOffset(position)! }, waitMs, touch: false });
+      const idle = r.upToDate || waitPast !== undefined;
+      const waitMs = idle ? Math.max(1, Math.min(config.sseKeepAliveMs, closeAt - Date.now())) : 0;
+      const offset = parseOffset(position)!;
+      r = await source.read({ offset: { kind: "at", offset }, waitMs, touch: false, waitPast });
       if (!r.ok) break;
-      if (r.count === 0 && !r.eof) {
-        if (!r.timedOut && !r.upToDate) break; // cannot progress; let the client resume
-        if (r.timedOut) await write(encodeKeepAlive());
+      if (r.timedOut) {
+        await write(encodeKeepAlive());
         continue;
       }
-      position = await emit(r);
+      if (r.count === 0 && !r.eof) break; // cannot progress; the client resumes from its last offset
+      const next = await emit(r, false);
+      if (next === null) {
+        waitPast = parseOffset(r.nextOffset)!.position;
+        continue;
+      }
+      waitPast = undefined;
+      position = next;
     }
   };
   // The response streams while the loop runs in this request; a client that

@@ -32,7 +32,8 @@ export function must<R extends { readonly ok: boolean }>(r: R): Extract<R, { ok:
   return r as Extract<R, { ok: true }>;
 }
 
-function check<T>(v: T | ReturnType<typeof failure>): T {
+/** Unwraps a parser result, or throws its Failure as the request's error response. */
+export function check<T>(v: T | ReturnType<typeof failure>): T {
   if (isFailure(v)) throw new HttpError(v);
   return v;
 }

@@ -65,12 +65,16 @@ function parseCounter(value: string): number | undefined {
 
 /** Parses an RFC 3339 timestamp to epoch milliseconds. */
 export function parseRfc3339(value: string): number | undefined {
-  const m = RFC3339_RE.exec(value.trim());
+  const text = value.trim();
+  const m = RFC3339_RE.exec(text);
   if (!m) return undefined;
-  const [, , mo, d, hh, mi, ss] = m.map(Number) as number[];
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || hh! > 23 || mi! > 59 || ss! > 60) return undefined;
-  const ms = Date.parse(value.trim().replace(" ", "T"));
-  return Number.isFinite(ms) ? ms : undefined;
+  const [, y, mo, d, hh, mi, ss] = m.map(Number) as number[];
+  const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth || hh! > 23 || mi! > 59 || ss! > 60) return undefined;
+  // A leap second (:60) is a valid RFC 3339 time; Date.parse rejects it, so parse :59 and add one.
+  const leap = ss === 60 ? 1000 : 0;
+  const ms = Date.parse((leap ? text.replace(/:60(?=[.Zz+-])/, ":59") : text).replace(" ", "T"));
+  return Number.isFinite(ms) ? ms + leap : undefined;
 }
 
 /** Reads `Stream-TTL` and `Stream-Expires-At`; both at once is a 400. */

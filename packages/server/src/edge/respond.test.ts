@@ -1,0 +1,86 @@
+/** ETag matching and cache headers for reads. */
+import { describe, expect, test } from "vitest";
+import { cacheableReads, etagMatches, readEtag } from "./respond.js";
+
+const tag = readEtag("inst-1", "0000000000000000_0000000000000000", "0000000000000000_0000000000000042", false);
+
+describe("readEtag", () => {
+  test("is a quoted strong validator", () => {
+    expect(tag).toMatch(/^"[^"]+"$/);
+  });
+
+  test("changes when the stream closes at the same range", () => {
+    const closed = readEtag("inst-1", "0000000000000000_0000000000000000", "0000000000000000_0000000000000042", true);
+    expect(closed).not.toBe(tag);
+  });
+
+  test("changes with the instance and with either end of the range", () => {
+    const others = [
+      readEtag("inst-2", "0000000000000000_0000000000000000", "0000000000000000_0000000000000042", false),
+      readEtag("inst-1", "0000000000000000_0000000000000001", "0000000000000000_0000000000000042", false),
+      readEtag("inst-1", "0000000000000000_0000000000000000", "0000000000000000_0000000000000043", false),
+    ];
+    expect(new Set([tag, ...others]).size).toBe(4);
+  });
+
+  test("is stable for the same inputs", () => {
+    expect(readEtag("i", "a", "b", true)).toBe(readEtag("i", "a", "b", true));
+  });
+});
+
+describe("etagMatches", () => {
+  test("no header never matches", () => {
+    expect(etagMatches(null, tag)).toBe(false);
+  });
+
+  test("exact match and mismatch", () => {
+    expect(etagMatches(tag, tag)).toBe(true);
+    expect(etagMatches('"something-else"', tag)).toBe(false);
+    expect(etagMatches("", tag)).toBe(false);
+  });
+
+  test("the tag must keep its quotes", () => {
+    expect(etagMatches(tag.slice(1, -1), tag)).toBe(false);
+  });
+
+  test("lists, with or without spaces", () => {
+    expect(etagMatches(`"a", ${tag}, "b"`, tag)).toBe(true);
+    expect(etagMatches(`"a",${tag}`, tag)).toBe(true);
+    expect(etagMatches(`"a", "b"`, tag)).toBe(false);
+  });
+
+  test("weak comparison: a W/ prefix still matches", () => {
+    expect(etagMatches(`W/${tag}`, tag)).toBe(true);
+    expect(etagMatches(`"x", W/${tag}`, tag)).toBe(true);
+  });
+
+  test("* matches any representation", () => {
+    expect(etagMatches("*", tag)).toBe(true);
+    expect(etagMatches(`"x", *`, tag)).toBe(true);
+  });
+
+  test("a closed read's tag does not match the open one", () => {
+    const closed = readEtag("inst-1", "0000000000000000_0000000000000000", "0000000000000000_0000000000000042", true);
+    expect(etagMatches(tag, closed)).toBe(false);
+  });
+});
+
+describe("cacheableReads", () => {
+  test("public streams may be cached by shared caches; private ones may not", () => {
+    const pub = cacheableReads(true)
+      .split(",")
+      .map((s) => s.trim());
+    const priv = cacheableReads(false)
+      .split(",")
+      .map((s) => s.trim());
+    expect(pub).toContain("public");
+    expect(pub).not.toContain("private");
+    expect(priv).toContain("private");
+    expect(priv).not.toContain("public");
+    for (const d of [pub, priv]) {
+      expect(d).toContain("max-age=60");
+      expect(d.some((x) => x.startsWith("stale-while-revalidate="))).toBe(true);
+      expect(d).not.toContain("no-store");
+    }
+  });
+});

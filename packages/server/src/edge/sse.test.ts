@@ -1,0 +1,159 @@
+/** SSE reads at the edge: UTF-8 boundary hold-back, and the text/base64 choice against a fake source. */
+import { describe, expect, test } from "vitest";
+import type { ReadOk, ReadRequest } from "../do/rpc-types.js";
+import type { Config } from "../env.js";
+import { formatOffset } from "../protocol/offset.js";
+import { completeUtf8Length, serveSse, type SseSource } from "./sse.js";
+
+const enc = new TextEncoder();
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+describe("completeUtf8Length", () => {
+  test("empty and ASCII input is complete", () => {
+    expect(completeUtf8Length(new Uint8Array(0))).toBe(0);
+    expect(completeUtf8Length(enc.encode("hello"))).toBe(5);
+  });
+
+  test("complete multi-byte characters are kept", () => {
+    for (const s of ["é", "€", "😀", "aé€😀", "😀😀", "€a"]) {
+      const b = enc.encode(s);
+      expect(completeUtf8Length(b), s).toBe(b.length);
+    }
+  });
+
+  test.each([
+    ["2-byte", "é"],
+    ["3-byte", "€"],
+    ["4-byte", "😀"],
+  ])("a %s character cut at every position is held back whole", (_name, ch) => {
+    const c = enc.encode(ch);
+    for (const prefix of ["", "ab", "é"]) {
+      const p = enc.encode(prefix);
+      for (let k = 1; k < c.length; k++) {
+        const b = new Uint8Array([...p, ...c.subarray(0, k)]);
+        expect(completeUtf8Length(b), `${prefix}+${k}/${c.length}`).toBe(p.length);
+      }
+    }
+  });
+
+  test("lone continuation bytes can never complete, so they are not held back", () => {
+    expect(completeUtf8Length(bytes(0x80))).toBe(1);
+    expect(completeUtf8Length(bytes(0x41, 0xbf))).toBe(2);
+    expect(completeUtf8Length(bytes(0x80, 0x80, 0x80, 0x80, 0x80))).toBe(5);
+    expect(completeUtf8Length(bytes(0xc3, 0xa9, 0x80))).toBe(3);
+    expect(completeUtf8Length(bytes(0xe2, 0x82, 0xac, 0x80))).toBe(4);
+  });
+
+  test("every cut of random text keeps exactly the whole characters before it", () => {
+    const pool = ["a", "~", "é", "ß", "€", "中", "😀", "𝄞"];
+    const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+    for (let i = 0; i < 300; i++) {
+      const chars = Array.from(
+        { length: 1 + Math.floor(Math.random() * 8) },
+        () => pool[i % 3 === 0 ? 6 : Math.floor(Math.random() * pool.length)]!,
+      );
+      const b = enc.encode(chars.join(""));
+      const boundaries = [0];
+      for (const c of chars) boundaries.push(boundaries.at(-1)! + enc.encode(c).length);
+      for (let cut = 0; cut <= b.length; cut++) {
+        const keep = completeUtf8Length(b.subarray(0, cut));
+        expect(keep, `${chars.join("")} cut ${cut}`).toBe(Math.max(...boundaries.filter((x) => x <= cut)));
+        expect(() => fatal.decode(b.subarray(0, keep))).not.toThrow();
+      }
+    }
+  });
+});
+
+const config: Config = {
+  longPollTimeoutMs: 1_000,
+  sseCloseAfterMs: 5_000,
+  sseKeepAliveMs: 50,
+  maxAppendBytes: 1 << 20,
+  maxReadBytes: 1 << 20,
+  defaultProjectOpen: true,
+};
+const off = (position: number) => formatOffset({ segment: 0, position });
+
+/** A stream whose visible bytes grow read by read (the last snapshot persists). */
+function fakeStream(contentType: string, snapshots: { bytes: Uint8Array; closed: boolean }[]): SseSource {
+  let reads = 0;
+  return {
+    read(req: ReadRequest) {
+      const snap = snapshots[Math.min(reads++, snapshots.length - 1)]!;
+      const from = req.offset.kind === "at" ? req.offset.offset.position : 0;
+      const data = snap.bytes.subarray(from);
+      const end = snap.bytes.length;
+      const r: ReadOk = {
+        info: {
+          instance: "i",
+          contentType,
+          nextOffset: off(end),
+          closed: snap.closed,
+          ttlSeconds: null,
+          expiresAtMs: null,
+        },
+        startOffset: off(from),
+        data,
+        count: data.length > 0 ? 1 : 0,
+        nextOffset: off(end),
+        upToDate: true,
+        eof: snap.closed,
+        timedOut: data.length === 0 && !snap.closed,
+      };
+      return Promise.resolve({ ok: true as const, ...r });
+    },
+  };
+}
+
+/** The `data` payloads of a finished SSE body (data lines joined with LF). */
+async function dataEvents(res: Response): Promise<string[]> {
+  const out: string[] = [];
+  for (const block of (await res.text()).split("\n\n")) {
+    const lines = block.split("\n");
+    if (lines[0] !== "event: data") continue;
+    out.push(
+      lines
+        .slice(1)
+        .map((l) => l.replace(/^data: ?/, ""))
+        .join("\n"),
+    );
+  }
+  return out;
+}
+
+describe("serveSse with a fake source", () => {
+  test("application/json streams are sent as a JSON array of text", async () => {
+    const res = await serveSse(
+      fakeStream("application/json", [{ bytes: enc.encode('{"a":1},2'), closed: true }]),
+      { kind: "start" },
+      null,
+      config,
+    );
+    expect(res.headers.get("stream-sse-data-encoding")).toBeNull();
+    expect(await dataEvents(res)).toEqual(['[{"a":1},2]']);
+  });
+
+  test("binary streams are base64 even when the type merely starts with application/json", async () => {
+    const body = enc.encode('{"op":"add"}');
+    for (const type of ["application/octet-stream", "application/json-patch+json"]) {
+      const res = await serveSse(fakeStream(type, [{ bytes: body, closed: true }]), { kind: "start" }, null, config);
+      expect(res.headers.get("stream-sse-data-encoding"), type).toBe("base64");
+      expect(await dataEvents(res), type).toEqual([Buffer.from(body).toString("base64")]);
+    }
+  });
+
+  test("a character split across appends reaches the client intact", async () => {
+    const all = enc.encode("a€"); // 61 e2 82 ac
+    const res = await serveSse(
+      fakeStream("text/plain", [
+        { bytes: all.subarray(0, 3), closed: false },
+        { bytes: all.subarray(0, 3), closed: false },
+        { bytes: all, closed: true },
+      ]),
+      { kind: "start" },
+      null,
+      config,
+    );
+    expect((await dataEvents(res)).join("")).toBe("a€");
+  });
+});
