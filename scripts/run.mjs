@@ -42,10 +42,11 @@ if (!existsSync(modules) || statSync(modules).mtimeMs < statSync(lock).mtimeMs) 
 }
 
 if (task === "test") {
-  // Debian packages the tests use: nginx + envsubst (packages/proxy).
+  // Debian packages the tests use: nginx, envsubst and the CA bundle (packages/proxy).
   const missing = [];
   if (!has("nginx") && !existsSync("/usr/sbin/nginx")) missing.push("nginx");
   if (!has("envsubst")) missing.push("gettext-base");
+  if (!existsSync("/etc/ssl/certs/ca-certificates.crt")) missing.push("ca-certificates");
   if (missing.length > 0 && has("apt-get") && process.getuid?.() === 0) {
     run("apt-get", ["update", "-qq"], `installing ${missing.join(", ")} (apt-get)`);
     run("apt-get", ["install", "-y", "-qq", ...missing]);
