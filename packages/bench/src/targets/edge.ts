@@ -1,0 +1,73 @@
+/**
+ * This project's Worker in real workerd, started with the server package's own
+ * test helper so the bench runs exactly what the tests run. By default it runs
+ * a snapshot of packages/server copied at run start: `wrangler dev` reloads the
+ * Worker whenever a source file changes, and a run that spans an edit would
+ * otherwise drop live connections and mix two versions in one table.
+ * BENCH_EDGE_LIVE=1 runs the working tree directly instead.
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Target, TargetSpec } from "./types.ts";
+
+/** Path of the server's counters endpoint (issue 4); override with BENCH_METRICS_PATH. */
+export const METRICS_PATH = process.env.BENCH_METRICS_PATH ?? "/v1/metrics";
+
+const SERVER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../server");
+const HELPER = "test/support/local-worker.ts";
+
+interface LocalWorkerModule {
+  startLocalWorker(opts: { vars?: Record<string, string> }): Promise<{ url: string; stop(): Promise<void> }>;
+}
+
+/** Copies what `wrangler dev` needs (sources, config, the helper) and links node_modules. */
+function snapshot(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ds-bench-server-"));
+  for (const entry of ["src", "test/support", "wrangler.jsonc", "package.json", "tsconfig.json"]) {
+    const from = join(SERVER_DIR, entry);
+    if (existsSync(from)) cpSync(from, join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(SERVER_DIR, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** Target spec for durable-streams-edge under `wrangler dev` (local SQLite Durable Objects). */
+export function edgeSpec(): TargetSpec {
+  const live = process.env.BENCH_EDGE_LIVE === "1";
+  return {
+    id: "edge",
+    label: "edge (workerd)",
+    kind: "edge",
+    description: `packages/server under wrangler dev 4.86 (workerd, local SQLite DOs), default vars${
+      live ? ", working tree" : ", snapshot of the sources taken at run start"
+    }`,
+    async start(): Promise<Target> {
+      const root = live ? SERVER_DIR : snapshot();
+      const cleanup = () => {
+        if (!live) rmSync(root, { recursive: true, force: true });
+      };
+      try {
+        // Imported lazily (and from the snapshot, so the helper runs wrangler there):
+        // while the server package is incomplete a failure here becomes an error row.
+        const mod = (await import(pathToFileURL(join(root, HELPER)).href)) as LocalWorkerModule;
+        const worker = await mod.startLocalWorker({});
+        return {
+          id: "edge",
+          label: "edge (workerd)",
+          kind: "edge",
+          baseUrl: worker.url,
+          metricsUrl: worker.url + METRICS_PATH,
+          async stop() {
+            await worker.stop();
+            cleanup();
+          },
+        };
+      } catch (e) {
+        cleanup();
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The platform ceiling on this machine: the bench's own no-op Worker and no-op
+ * Durable Object (noop/worker.ts) under the same wrangler/workerd, measured with
+ * the same workloads. One wrangler process serves both targets.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, spawnServer, terminate, waitForOk } from "./process.ts";
+import type { Target, TargetSpec } from "./types.ts";
+
+const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const NOOP_DIR = join(BENCH_DIR, "noop");
+
+interface Shared {
+  url: string;
+  users: number;
+  stop(): Promise<void>;
+}
+let shared: Promise<Shared> | undefined;
+
+/** Starts (once) `wrangler dev` for the no-op Worker and returns its URL. */
+async function startNoop(): Promise<Shared> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const persist = mkdtempSync(join(tmpdir(), "ds-bench-noop-"));
+  const wrangler = join(BENCH_DIR, "node_modules/wrangler/bin/wrangler.js");
+  const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--inspector-port", String(inspector), "--persist-to", persist);
+  args.push(
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    process.env.BENCH_WRANGLER_LOG_LEVEL ?? "warn",
+  );
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  const proc = spawnServer("noop", process.execPath, args, { cwd: NOOP_DIR, env });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await terminate(proc.child);
+    rmSync(persist, { recursive: true, force: true });
+  };
+  try {
+    await waitForOk(`${url}/health`, proc.child, 60_000);
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}\n--- wrangler output ---\n${proc.output()}`);
+  }
+  return { url, users: 0, stop };
+}
+
+/** Target spec for the no-op Worker (`worker`) or the no-op Worker→DO round trip (`do`). */
+export function noopSpec(mode: "worker" | "do"): TargetSpec {
+  const id = mode === "worker" ? "noop-worker" : "noop-do";
+  const label = mode === "worker" ? "ceiling: no-op Worker" : "ceiling: no-op Worker→DO";
+  return {
+    id,
+    label,
+    kind: "ceiling",
+    description:
+      mode === "worker"
+        ? "bench/noop: Worker answers at once (same wrangler/workerd)"
+        : "bench/noop: Worker forwards to a no-op Durable Object per stream name",
+    async start(): Promise<Target> {
+      shared ??= startNoop();
+      let s: Shared;
+      try {
+        s = await shared;
+      } catch (e) {
+        shared = undefined;
+        throw e;
+      }
+      s.users += 1;
+      return {
+        id,
+        label,
+        kind: "ceiling",
+        baseUrl: `${s.url}/${mode}`,
+        async stop() {
+          s.users -= 1;
+          if (s.users > 0) return;
+          shared = undefined;
+          await s.stop();
+        },
+      };
+    },
+  };
+}

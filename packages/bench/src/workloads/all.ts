@@ -1,0 +1,18 @@
+/** The workload list, in the order they run and appear in the report. */
+import { concurrentManyStreams, concurrentOneStream, sequentialAppends } from "./appends.ts";
+import { catchUpRead } from "./catch-up.ts";
+import { estuaryFanOut } from "./estuary.ts";
+import { liveWorkloads } from "./live-latency.ts";
+import { producerBatched } from "./producer.ts";
+import type { Workload } from "./types.ts";
+
+/** Every workload of a run. */
+export const WORKLOADS: readonly Workload[] = [
+  sequentialAppends,
+  concurrentOneStream,
+  concurrentManyStreams,
+  producerBatched,
+  catchUpRead,
+  ...liveWorkloads,
+  estuaryFanOut,
+];

@@ -1,0 +1,121 @@
+/**
+ * Append→delivery latency with 1, 100 and 1,000 live readers (long-poll, SSE).
+ * Each round: wait until every reader is parked at the tail, append one tagged
+ * 100-byte message, and time until each reader has it. Client and readers share
+ * this process's clock, so the figure includes the bench's own parsing cost
+ * (identical for every target).
+ */
+import { appendOnce, createStream, payload, sleep, streamUrl } from "../http.ts";
+import { summarize, throughput } from "../stats.ts";
+import { longPollReader, sseReader, type LiveReader } from "./live-readers.ts";
+import type { Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
+
+const CT = "text/plain";
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(2);
+  }
+  return true;
+}
+
+async function runLive(
+  ctx: WorkloadContext,
+  mode: "long-poll" | "sse",
+  n: number,
+  rounds: number,
+): Promise<WorkloadMeasurement> {
+  const url = streamUrl(ctx.target.baseUrl, `${ctx.runId}-${mode}-${n}`);
+  await createStream(url, CT);
+  const tail = await appendOnce(url, CT, payload(100, "warmup;"));
+  const sentAt: number[] = [];
+  const got: number[] = new Array<number>(rounds).fill(0);
+  const samples: number[] = [];
+  const onRound = (k: number) => {
+    if (sentAt[k] === undefined) return;
+    samples.push(performance.now() - sentAt[k]!);
+    got[k] = (got[k] ?? 0) + 1;
+  };
+  const start = mode === "long-poll" ? longPollReader : sseReader;
+  // Each reader counts a round once, even if a re-opened connection delivers it again.
+  const readers: LiveReader[] = Array.from({ length: n }, () => {
+    const seen = new Set<number>();
+    return start(url, tail, (k) => {
+      if (seen.has(k)) return;
+      seen.add(k);
+      onRound(k);
+    });
+  });
+  const settleMs = n >= 1000 ? 300 : n >= 100 ? 100 : 20;
+  const notes: string[] = [];
+  let requests = 1;
+  const t0 = performance.now();
+  const budgetMs = ctx.size.quick ? 12_000 : 60_000;
+  // Waits are bounded per round so one stuck round cannot eat the whole run.
+  const waitMs = ctx.size.quick ? 5_000 : 10_000;
+  try {
+    for (let k = 0; k < rounds; k++) {
+      if (performance.now() - t0 > budgetMs) {
+        notes.push(`time budget hit after ${k}/${rounds} rounds`);
+        rounds = k;
+        break;
+      }
+      const ready = await waitFor(() => readers.every((r) => r.armed || r.error), waitMs);
+      const failed = readers.find((r) => r.error);
+      if (failed) throw failed.error!;
+      if (!ready) notes.push(`round ${k}: not all readers parked after ${waitMs / 1000} s`);
+      await sleep(settleMs);
+      sentAt[k] = performance.now();
+      await appendOnce(url, CT, payload(100, `r${k};`));
+      requests += mode === "long-poll" ? n + 1 : 1;
+      if (!(await waitFor(() => got[k]! >= n, waitMs)))
+        notes.push(`round ${k}: ${n - got[k]!} of ${n} readers missed it (${waitMs / 1000} s)`);
+      ctx.progress(`round ${k + 1}/${rounds}`);
+    }
+  } finally {
+    readers.forEach((r) => r.stop());
+  }
+  if (mode === "sse") requests += n;
+  const dropped = readers.reduce((sum, r) => sum + r.dropped, 0);
+  if (dropped > 0) notes.unshift(`${dropped} reader connection(s) dropped by the server and re-opened`);
+  const elapsedMs = performance.now() - t0;
+  if (samples.length === 0) throw new Error("no deliveries observed");
+  const missed = n * rounds - samples.length;
+  if (missed > 0) notes.push(`${missed} of ${n * rounds} deliveries missed`);
+  return {
+    ops: samples.length,
+    elapsedMs,
+    throughput: throughput(samples.length, elapsedMs),
+    latency: summarize(samples),
+    requests,
+    notes: notes.slice(0, 5),
+  };
+}
+
+function liveWorkload(
+  mode: "long-poll" | "sse",
+  n: number,
+  rounds: { quick: number; full: number },
+): Workload {
+  return {
+    id: `live-${mode}-${n}`,
+    title: `Append→delivery latency, ${n.toLocaleString("en-US")} ${mode === "sse" ? "SSE" : "long-poll"} reader${n > 1 ? "s" : ""}`,
+    opUnit: "delivery",
+    throughputUnit: "deliveries/s",
+    primary: "latency",
+    kinds: ["edge", "reference"],
+    run: (ctx) => runLive(ctx, mode, n, ctx.size.quick ? rounds.quick : rounds.full),
+  };
+}
+
+/** The live-latency workloads, smallest first. */
+export const liveWorkloads: readonly Workload[] = [
+  liveWorkload("long-poll", 1, { quick: 10, full: 100 }),
+  liveWorkload("long-poll", 100, { quick: 4, full: 30 }),
+  liveWorkload("long-poll", 1000, { quick: 2, full: 15 }),
+  liveWorkload("sse", 1, { quick: 10, full: 100 }),
+  liveWorkload("sse", 100, { quick: 4, full: 30 }),
+  liveWorkload("sse", 1000, { quick: 2, full: 15 }),
+];

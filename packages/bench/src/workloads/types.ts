@@ -1,0 +1,49 @@
+/** The workload contract: every workload runs the same way against every target. */
+import type { LatencySummary } from "../stats.ts";
+import type { Target, TargetKind } from "../targets/types.ts";
+
+/** Sizes for a run: `quick` keeps the whole run under 2 minutes. */
+export interface RunSize {
+  readonly quick: boolean;
+}
+
+/** What a workload gets for one target. */
+export interface WorkloadContext {
+  readonly target: Target;
+  readonly size: RunSize;
+  /** Unique per run, so stream names never collide with earlier runs on a persistent server. */
+  readonly runId: string;
+  /** Progress detail inside a long workload (printed on the same progress line). */
+  readonly progress: (detail: string) => void;
+}
+
+/** What one workload measured on one target. */
+export interface WorkloadMeasurement {
+  /** Operations measured (appends, messages, deliveries, bytes read in MB). */
+  readonly ops: number;
+  readonly elapsedMs: number;
+  /** ops/s, msg/s or MB/s, per `Workload.throughputUnit`. */
+  readonly throughput: number;
+  /** Per-operation latency in ms: request round trip, or append→delivery for live reads. */
+  readonly latency: LatencySummary;
+  /** HTTP requests the bench sent during the measured part (each is one Worker request on the edge). */
+  readonly requests: number;
+  /** Things a reader of the table should know (e.g. "3 deliveries missed"). */
+  readonly notes: string[];
+}
+
+/** A benchmark workload. */
+export interface Workload {
+  readonly id: string;
+  readonly title: string;
+  /** What one "op" is, e.g. "append", "message", "delivery", "MB". */
+  readonly opUnit: string;
+  readonly throughputUnit: "ops/s" | "msg/s" | "MB/s" | "deliveries/s";
+  /** Which figure the chart and the ratio use. */
+  readonly primary: "throughput" | "latency";
+  /** Target kinds this workload can run against (the no-op ceiling only supports writes). */
+  readonly kinds: readonly TargetKind[];
+  /** When set, the workload is listed but skipped with this reason. */
+  readonly skipReason?: string;
+  run(ctx: WorkloadContext): Promise<WorkloadMeasurement>;
+}
