@@ -10,9 +10,16 @@ export interface Env {
   LONG_POLL_TIMEOUT_MS?: string;
   SSE_CLOSE_AFTER_MS?: string;
   SSE_KEEPALIVE_MS?: string;
+  FEED_LINGER_MS?: string;
   MAX_APPEND_BYTES?: string;
   MAX_READ_BYTES?: string;
   DEFAULT_PROJECT_OPEN?: string;
+  /** Project configs (`project:<name>` → JSON); see docs/auth.md. */
+  PROJECTS?: KVNamespace;
+  /** Root admin secret (`wrangler secret put ADMIN_TOKEN`): creates and manages projects. */
+  ADMIN_TOKEN?: string;
+  /** How long an edge isolate reuses a project's config (ms, default 30000); see projects/store.ts. */
+  PROJECT_CACHE_TTL_MS?: string;
   /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
   DEBUG_ENDPOINTS?: string;
 }
@@ -22,6 +29,8 @@ export interface Config {
   readonly longPollTimeoutMs: number;
   readonly sseCloseAfterMs: number;
   readonly sseKeepAliveMs: number;
+  /** How long a live feed outlives the request that opened it (below the 30 s waitUntil cap). */
+  readonly feedLingerMs: number;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   readonly defaultProjectOpen: boolean;
@@ -49,6 +58,7 @@ export function readConfig(env: Env): Config {
     longPollTimeoutMs: intVar(env, "LONG_POLL_TIMEOUT_MS", 30_000, 100, 300_000),
     sseCloseAfterMs: intVar(env, "SSE_CLOSE_AFTER_MS", 60_000, 500, 3_600_000),
     sseKeepAliveMs: intVar(env, "SSE_KEEPALIVE_MS", 15_000, 100, 60_000),
+    feedLingerMs: intVar(env, "FEED_LINGER_MS", 20_000, 0, 25_000),
     maxAppendBytes: intVar(env, "MAX_APPEND_BYTES", 32 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxReadBytes: intVar(env, "MAX_READ_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024),
     defaultProjectOpen: (env.DEFAULT_PROJECT_OPEN ?? "false").toLowerCase() === "true",

@@ -7,6 +7,8 @@ import type { Env } from "./env.js";
 
 export { StreamDO } from "./do/stream-do.js";
 export type { Env } from "./env.js";
+export { mintToken, type MintKey, type MintOptions } from "./auth/mint.js";
+export type { Scope } from "./auth/claims.js";
 
 const app = createApp();
 

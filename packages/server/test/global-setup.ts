@@ -10,8 +10,13 @@ export const TEST_VARS = {
   LONG_POLL_TIMEOUT_MS: "1500",
   SSE_KEEPALIVE_MS: "1000",
   SSE_CLOSE_AFTER_MS: "60000",
+  FEED_LINGER_MS: "500",
   DEBUG_ENDPOINTS: "true",
   MAX_APPEND_BYTES: String(4 * 1024 * 1024),
+  DEFAULT_PROJECT_OPEN: "true",
+  // Root admin secret for the auth tests (test/auth-*.test.ts).
+  ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123456789",
+  PROJECT_CACHE_TTL_MS: "1000",
 } as const;
 
 declare module "vitest" {
@@ -19,6 +24,7 @@ declare module "vitest" {
     baseUrl: string;
     longPollTimeoutMs: number;
     maxAppendBytes: number;
+    adminToken: string;
   }
 }
 
@@ -29,6 +35,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("baseUrl", worker.url);
   project.provide("longPollTimeoutMs", Number(TEST_VARS.LONG_POLL_TIMEOUT_MS));
   project.provide("maxAppendBytes", Number(TEST_VARS.MAX_APPEND_BYTES));
+  project.provide("adminToken", TEST_VARS.ADMIN_TOKEN);
 }
 
 export async function teardown(): Promise<void> {

@@ -55,6 +55,7 @@ export async function appendToStream(
   }
 
   const now = host.now();
+  const start = m.tail;
   host.transaction(() => {
     if (messages.length > 0) m.tail = host.store.appendBatch(m.tail, messages);
     if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
@@ -67,7 +68,7 @@ export async function appendToStream(
     host.saveMeta(m);
   });
   host.scheduleExpiry(m);
-  host.notify();
+  host.publish(m, start, messages);
   // 200 only for a producer append that stored data; close-only is 204.
   return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(m), producer: next };
 }

@@ -35,10 +35,8 @@ export interface StreamHost {
   scheduleExpiry(m: StreamMeta): void;
   /** Drops all of this stream's storage (and releases its fork source). */
   destroy(m: StreamMeta): Promise<void>;
-  /** Wakes long-poll waiters after the stream changed. */
-  notify(): void;
-  /** Waits until `notify` or the deadline; resolves either way. */
-  waitForChange(untilMs: number): Promise<void>;
+  /** Sends a committed append (or close) to the live feeds. `start` is the tail before it. */
+  publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void;
 }
 
 /** The offset token for a position of this stream. */

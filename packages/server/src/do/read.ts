@@ -1,5 +1,5 @@
 /**
- * GET: catch-up and long-poll reads, stitched across a fork's inherited
+ * GET: catch-up reads, stitched across a fork's inherited
  * range (read from the source) and its own log.
  */
 import { failure, type Failure, type Result } from "../protocol/errors.js";
@@ -10,38 +10,29 @@ import type { StreamMeta } from "./meta.js";
 import type { RangeOk, ReadOk, ReadRequest } from "./rpc-types.js";
 import { concat } from "./store.js";
 
-/** Serves one read; a long-poll (waitMs > 0) waits for data, closure or the deadline. */
+/** Serves one catch-up read from `req.offset`, up to the read limit. */
 export async function readStream(host: StreamHost, req: ReadRequest): Promise<Result<ReadOk>> {
-  const first = liveMeta(host);
-  if (isFailure(first)) return first;
-  const pos = resolvePosition(first, req);
+  const m = liveMeta(host);
+  if (isFailure(m)) return m;
+  const pos = resolvePosition(m, req);
   if (isFailure(pos)) return pos;
-  if (req.touch) touch(host, first);
-  const deadline = host.now() + req.waitMs;
-  for (;;) {
-    const m = liveMeta(host);
-    if (isFailure(m)) return m;
-    const slice = await readFrom(host, m, pos, m.tail, host.maxReadBytes);
-    if (!slice.ok) return slice;
-    const atTail = slice.next >= m.tail;
-    const grown = slice.bytes > 0 && (req.waitPast === undefined || m.tail > req.waitPast);
-    const done = grown || req.waitMs === 0 || (m.closed && atTail) || host.now() >= deadline;
-    if (done) {
-      const json = isJsonType(m.contentType);
-      return {
-        ok: true,
-        info: infoOf(m),
-        startOffset: offsetAt(m, pos),
-        data: json ? joinMessages(slice.pieces) : concat(slice.pieces),
-        count: slice.pieces.length,
-        nextOffset: offsetAt(m, slice.next),
-        upToDate: atTail,
-        eof: m.closed && atTail,
-        timedOut: req.waitMs > 0 && !grown && !(m.closed && atTail),
-      };
-    }
-    await host.waitForChange(deadline);
-  }
+  if (req.touch) touch(host, m);
+  const slice = await readFrom(host, m, pos, m.tail, host.maxReadBytes);
+  if (!slice.ok) return slice;
+  // The fork source may have been awaited: report the state as it is now.
+  const after = liveMeta(host);
+  if (isFailure(after)) return after;
+  const atTail = slice.next >= after.tail;
+  return {
+    ok: true,
+    info: infoOf(after),
+    startOffset: offsetAt(after, pos),
+    data: isJsonType(after.contentType) ? joinMessages(slice.pieces) : concat(slice.pieces),
+    count: slice.pieces.length,
+    nextOffset: offsetAt(after, slice.next),
+    upToDate: atTail,
+    eof: after.closed && atTail,
+  };
 }
 
 /**

@@ -40,14 +40,11 @@ export interface AppendRequest {
   readonly streamSeq: string | null;
 }
 
-/** GET: catch-up (waitMs 0) or long-poll (waitMs > 0). */
+/** GET: one catch-up read (live waiting happens at the edge, on the feed). */
 export interface ReadRequest {
   readonly offset: OffsetQuery;
-  readonly waitMs: number;
-  /** Whether the read refreshes a sliding TTL (client reads do). */
+  /** Whether the read refreshes a sliding TTL (the first read of a client request does). */
   readonly touch: boolean;
-  /** Long-poll only: also wait until the tail passes this position (SSE holding back a split character). */
-  readonly waitPast?: number;
 }
 
 /** Result of PUT. */
@@ -76,8 +73,6 @@ export interface ReadOk {
   readonly upToDate: boolean;
   /** The stream is closed and this response reaches its final offset. */
   readonly eof: boolean;
-  /** A long-poll that ended without data. */
-  readonly timedOut: boolean;
 }
 
 /** Result of HEAD. */

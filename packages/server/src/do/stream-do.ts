@@ -9,7 +9,10 @@ import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { appendToStream } from "./append.js";
 import { createStream } from "./create.js";
 import { attachFork, detachFork, locateSubOffset, readRange } from "./fork-source.js";
+import { acceptFeed, broadcastBatch, closeFeeds, type FeedHubStats } from "./feed-hub.js";
 import { infoOf, type SourceApi, type StreamHost } from "./host.js";
+import { joinMessages } from "../protocol/json.js";
+import { isJsonType } from "../protocol/parse.js";
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
 import type {
@@ -34,7 +37,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly maxReadBytes: number;
   private cached: StreamMeta | null | undefined;
   private alarmAt: number | null = null;
-  private waiters = new Set<() => void>();
+  private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
+  /** When this instance was constructed: tests use it to see hibernation evict the object. */
+  private readonly constructedAt = Date.now();
   /** Serialises operations that await between reading and writing metadata. */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -49,6 +54,30 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   // ---- RPC surface used by the edge -------------------------------------
 
+  /** The edge's live feed: `GET /feed` with `Upgrade: websocket`. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname !== "/feed" || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("not found", { status: 404 });
+    }
+    const m = this.meta();
+    if (!m) return new Response("stream not found", { status: 404 });
+    if (m.state === "soft_deleted") return new Response("stream gone", { status: 410 });
+    return acceptFeed(this.ctx, m, this.feedStats);
+  }
+
+  /** Feeds only receive; anything an edge sends is ignored. */
+  override async webSocketMessage(): Promise<void> {}
+
+  /** An edge isolate closed its feed. */
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+    } catch {
+      // already closed
+    }
+  }
+
   /** PUT */
   create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
     return this.exclusive(() => createStream(this, req, body));
@@ -62,6 +91,15 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** GET (catch-up and long-poll) */
   read(req: ReadRequest): Promise<Result<ReadOk>> {
     return readStream(this, req);
+  }
+
+  /** Refreshes a sliding TTL for live readers served from an edge feed. */
+  async touch(): Promise<void> {
+    const m = this.meta();
+    if (!m || m.state === "soft_deleted" || m.ttlSeconds === null) return;
+    m.lastAccess = Date.now();
+    this.store.touch(m.lastAccess);
+    this.scheduleExpiry(m);
   }
 
   /** HEAD: metadata only; does not refresh a sliding TTL. */
@@ -81,7 +119,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (m.refCount > 0) {
         m.state = "soft_deleted";
         this.saveMeta(m);
-        this.notify();
+        closeFeeds(this.ctx);
         return { ok: true, softDeleted: true };
       }
       await this.destroy(m);
@@ -89,9 +127,23 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     });
   }
 
-  /** Raw storage facts for tests (does not apply expiry, so it observes the alarm's work). */
-  async storageStats(): Promise<{ meta: boolean; logRows: number; producerRows: number; alarmAt: number | null }> {
-    return { ...this.store.stats(), alarmAt: await this.ctx.storage.getAlarm() };
+  /** Raw storage and feed facts for tests (does not apply expiry, so it observes the alarm's work). */
+  async storageStats(): Promise<
+    {
+      meta: boolean;
+      logRows: number;
+      producerRows: number;
+      alarmAt: number | null;
+      constructedAt: number;
+    } & FeedHubStats & { feeds: number }
+  > {
+    return {
+      ...this.store.stats(),
+      alarmAt: await this.ctx.storage.getAlarm(),
+      constructedAt: this.constructedAt,
+      ...this.feedStats,
+      feeds: this.ctx.getWebSockets().length,
+    };
   }
 
   // ---- RPC surface used by forks of this stream --------------------------
@@ -184,7 +236,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         }
         this.alarmAt = null;
         this.scheduleExpiry(m);
-        this.notify();
+        closeFeeds(this.ctx);
         return;
       }
     }
@@ -193,26 +245,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.alarmAt = null;
     this.cached = null;
     this.store.ensureSchema();
-    this.notify();
+    closeFeeds(this.ctx);
   }
 
-  notify(): void {
-    const waiting = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of waiting) wake();
-  }
-
-  waitForChange(untilMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, untilMs - Date.now()));
-      const waiters = this.waiters;
-      function done() {
-        clearTimeout(timer);
-        waiters.delete(done);
-        resolve();
-      }
-      waiters.add(done);
-    });
+  publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
+    const payload = isJsonType(m.contentType) ? joinMessages(messages) : (messages[0] ?? new Uint8Array(0));
+    broadcastBatch(this.ctx, m, start, messages.length, payload, this.feedStats);
   }
 
   // ---- internals ----------------------------------------------------------
@@ -242,7 +280,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         this.scheduleExpiry(m);
       }
     }
-    this.notify();
+    closeFeeds(this.ctx);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

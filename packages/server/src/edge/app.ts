@@ -3,12 +3,17 @@
  * errors become responses.
  */
 import { Hono } from "hono";
-import type { Env } from "../env.js";
+import { readConfig, type Env } from "../env.js";
+import { snapshot } from "../live/metrics.js";
 import { HttpError, failure } from "../protocol/errors.js";
+import { adminRoutes } from "./admin-routes.js";
+import { requireRoot } from "./admin-auth.js";
+import { authorize, streamAuth } from "./auth-middleware.js";
 import { cors } from "./cors.js";
 import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
-import { check, handleDelete, handleGet, handlePost, handlePut } from "./stream-routes.js";
+import { handleGet } from "./read-route.js";
+import { check, handleDelete, handlePost, handlePut } from "./stream-routes.js";
 
 /** Builds the Hono application. */
 export function createApp(): Hono<{ Bindings: Env }> {
@@ -27,14 +32,25 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.use("*", cors());
 
   app.get("/health", (c) => c.json({ ok: true }));
+  // Per-isolate counters (DO requests, feeds, readers held, cache). Open while
+  // the default project is open (local dev); otherwise it needs the ADMIN_TOKEN.
+  app.get("/v1/metrics", async (c) => {
+    if (!readConfig(c.env).defaultProjectOpen) await requireRoot(c);
+    return c.json(snapshot(), 200, { "cache-control": "no-store" });
+  });
 
   app.get("/v1/_debug/storage/*", async (c) => {
     if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
     const path = check(parseStreamPath(new URL(c.req.url).pathname.replace("/v1/_debug/storage/", STREAM_PREFIX)));
+    await authorize(c, path.project, "read", path.name);
     return c.json(await c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key)).storageStats());
   });
 
+  app.route("/v1/projects", adminRoutes());
+
   const stream = `${STREAM_PREFIX}*`;
+  // Project lookup, authentication, authorization and limits for every stream route.
+  app.use(stream, streamAuth());
   app.put(stream, handlePut);
   app.post(stream, handlePost);
   app.get(stream, handleGet); // also HEAD: Hono dispatches HEAD to GET routes

@@ -3,15 +3,20 @@
  * (If-None-Match included) and responses expose Stream-* and Producer-*.
  */
 import type { MiddlewareHandler } from "hono";
+import type { Env } from "../env.js";
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "../protocol/headers.js";
+import { originAllowed } from "./cors-policy.js";
 
-const METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+const METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /** Answers preflights and decorates every response with CORS headers. */
-export function cors(): MiddlewareHandler {
+export function cors(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
     const origin = c.req.header("origin");
+    // A project may limit its browser origins; others get no CORS grant.
+    const allowed = origin === undefined || (await originAllowed(c.env, new URL(c.req.url).pathname, origin));
     if (c.req.method === "OPTIONS") {
+      if (!allowed) return new Response(null, { status: 204, headers: { vary: "Origin" } });
       const h = new Headers({
         "access-control-allow-origin": origin ?? "*",
         "access-control-allow-methods": METHODS,
@@ -24,8 +29,10 @@ export function cors(): MiddlewareHandler {
     }
     await next();
     const h = c.res.headers;
-    h.set("access-control-allow-origin", origin ?? "*");
-    h.set("access-control-expose-headers", CORS_EXPOSE_HEADERS.join(", "));
+    if (allowed) {
+      h.set("access-control-allow-origin", origin ?? "*");
+      h.set("access-control-expose-headers", CORS_EXPOSE_HEADERS.join(", "));
+    }
     if (origin) h.append("vary", "Origin");
   };
 }

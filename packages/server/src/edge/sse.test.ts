@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ReadOk, ReadRequest } from "../do/rpc-types.js";
 import type { Config } from "../env.js";
 import { formatOffset } from "../protocol/offset.js";
-import { completeUtf8Length, serveSse, type SseSource } from "./sse.js";
+import { completeUtf8Length, serveSse, type SseTarget } from "./sse.js";
 
 const enc = new TextEncoder();
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -68,16 +68,24 @@ const config: Config = {
   longPollTimeoutMs: 1_000,
   sseCloseAfterMs: 5_000,
   sseKeepAliveMs: 50,
+  feedLingerMs: 100,
   maxAppendBytes: 1 << 20,
   maxReadBytes: 1 << 20,
   defaultProjectOpen: true,
 };
 const off = (position: number) => formatOffset({ segment: 0, position });
 
-/** A stream whose visible bytes grow read by read (the last snapshot persists). */
-function fakeStream(contentType: string, snapshots: { bytes: Uint8Array; closed: boolean }[]): SseSource {
+let streams = 0;
+
+/**
+ * A stream whose visible bytes grow read by read (the last snapshot persists).
+ * It has no live feed, so the SSE loop falls back to polling reads.
+ */
+function fakeStream(contentType: string, snapshots: { bytes: Uint8Array; closed: boolean }[]): SseTarget {
   let reads = 0;
-  return {
+  const stub = {
+    fetch: () => Promise.resolve(new Response("no feed", { status: 404 })),
+    touch: () => Promise.resolve(),
     read(req: ReadRequest) {
       const snap = snapshots[Math.min(reads++, snapshots.length - 1)]!;
       const from = req.offset.kind === "at" ? req.offset.offset.position : 0;
@@ -98,11 +106,11 @@ function fakeStream(contentType: string, snapshots: { bytes: Uint8Array; closed:
         nextOffset: off(end),
         upToDate: true,
         eof: snap.closed,
-        timedOut: data.length === 0 && !snap.closed,
       };
       return Promise.resolve({ ok: true as const, ...r });
     },
   };
+  return { key: `fake-${++streams}`, stub, ctx: { waitUntil: () => undefined } };
 }
 
 /** The `data` payloads of a finished SSE body (data lines joined with LF). */

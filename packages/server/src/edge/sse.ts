@@ -1,13 +1,13 @@
 /**
- * SSE reads (PROTOCOL.md §5.8) served by the edge: it pulls from the
- * stream's Durable Object (catch-up, then long-polls as the wait primitive)
- * and writes events itself. A data event is always followed by a control
- * event; idle connections get keep-alive comments; the server ends the
- * connection after the configured interval, right after a control event.
+ * SSE reads (PROTOCOL.md §5.8) served by the edge. History comes from
+ * collapsed catch-up reads; at the tail the reader waits on its isolate's
+ * feed. A data event is always written together with its control event; idle
+ * connections get keep-alive comments; the server ends the connection after
+ * the configured interval, right after a control event.
  */
-import type { ReadOk, ReadRequest } from "../do/rpc-types.js";
+import type { ReadOk } from "../do/rpc-types.js";
 import type { Config } from "../env.js";
-import type { Result } from "../protocol/errors.js";
+import { HttpError, type Result } from "../protocol/errors.js";
 import { nextCursor } from "../protocol/cursor.js";
 import { H } from "../protocol/headers.js";
 import { formatOffset, parseOffset, type OffsetQuery } from "../protocol/offset.js";
@@ -19,24 +19,24 @@ import {
   encodeTextData,
   type ControlEvent,
 } from "../protocol/sse.js";
-import { HttpError } from "../protocol/errors.js";
+import { readNow, releaseOwnedFeeds, waitForData, type LiveTarget } from "../live/live-reader.js";
+import { metrics } from "../live/metrics.js";
 
-/** The reads an SSE loop needs from a stream. */
-export interface SseSource {
-  read(req: ReadRequest): Promise<Result<ReadOk>>;
-}
+/** The stream an SSE response reads, and the request it runs in. */
+export type SseTarget = LiveTarget;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Starts an SSE response; errors before the first event become normal HTTP errors. */
 export async function serveSse(
-  source: SseSource,
+  target: SseTarget,
   offset: OffsetQuery,
   cursor: string | null,
   config: Config,
 ): Promise<Response> {
-  const first = await source.read({ offset, waitMs: 0, touch: true });
+  const { ctx } = target;
+  const first = await readNow(target, offset, true, config);
   if (!first.ok) throw new HttpError(first);
   const text = isTextType(first.info.contentType);
   const json = isJsonType(first.info.contentType);
@@ -48,18 +48,15 @@ export async function serveSse(
     "x-accel-buffering": "no",
   });
   if (!text) headers.set(H.sseDataEncoding, "base64");
-
   const write = (s: string) => writer.write(encoder.encode(s));
+
   // A data event and its control event go out in one write, so they reach
-  // the client together (no reader ever sees data without its offset).
-  // Returns the offset delivered up to, or null when only an incomplete UTF-8
-  // character is available (the caller waits for the rest of it).
+  // the client together. Returns the offset delivered up to, or null when
+  // only an incomplete UTF-8 character is available (wait for the rest).
   const emit = async (r: ReadOk, mustControl: boolean): Promise<string | null> => {
     let next = r.nextOffset;
-    let out = "";
     let data = r.data;
     if (r.count > 0 && text && !json && !r.eof) {
-      // Never split a UTF-8 character across events: hold back an incomplete tail.
       const keep = completeUtf8Length(data);
       if (keep < data.length) {
         const o = parseOffset(r.nextOffset)!;
@@ -68,6 +65,7 @@ export async function serveSse(
         if (keep === 0 && !mustControl) return null;
       }
     }
+    let out = "";
     if (data.length > 0) {
       const payload = json ? `[${decoder.decode(data)}]` : text ? decoder.decode(data) : null;
       out += payload === null ? encodeBase64Data(data) : encodeTextData(payload);
@@ -83,34 +81,50 @@ export async function serveSse(
 
   const run = async () => {
     const closeAt = Date.now() + config.sseCloseAfterMs;
-    let r: Result<ReadOk> = first;
     let position = (await emit(first, true))!;
-    let waitPast: number | undefined;
-    while (r.ok && !r.eof && Date.now() < closeAt) {
-      const idle = r.upToDate || waitPast !== undefined;
-      const waitMs = idle ? Math.max(1, Math.min(config.sseKeepAliveMs, closeAt - Date.now())) : 0;
-      const offset = parseOffset(position)!;
-      r = await source.read({ offset: { kind: "at", offset }, waitMs, touch: false, waitPast });
-      if (!r.ok) break;
-      if (r.timedOut) {
-        await write(encodeKeepAlive());
-        continue;
+    let caughtUp = first.upToDate;
+    let eof = first.eof;
+    // Where to wait for new data: past a held-back partial character if there is one.
+    let waitFrom = parseOffset(position)!.position;
+    while (!eof && Date.now() < closeAt) {
+      const at = parseOffset(position)!;
+      let r: Result<ReadOk> | null;
+      if (!caughtUp) {
+        r = await readNow(target, { kind: "at", offset: at }, false, config);
+      } else {
+        const until = Math.min(Date.now() + config.sseKeepAliveMs, closeAt);
+        r = await waitForData(target, waitFrom, until, config);
+        if (r === null) {
+          await write(encodeKeepAlive());
+          continue;
+        }
+        if (r.ok && waitFrom !== at.position) {
+          r = await readNow(target, { kind: "at", offset: at }, false, config);
+        }
       }
-      if (r.count === 0 && !r.eof) break; // cannot progress; the client resumes from its last offset
+      if (!r.ok) break;
       const next = await emit(r, false);
       if (next === null) {
-        waitPast = parseOffset(r.nextOffset)!.position;
+        waitFrom = parseOffset(r.nextOffset)!.position;
+        caughtUp = true;
         continue;
       }
-      waitPast = undefined;
       position = next;
+      waitFrom = parseOffset(next)!.position;
+      caughtUp = r.upToDate;
+      eof = r.eof && next === r.nextOffset;
     }
   };
+  metrics.sseOpen += 1;
   // The response streams while the loop runs in this request; a client that
   // goes away makes the next write reject, which ends the loop.
   void run()
     .catch(() => undefined)
-    .finally(() => writer.close().catch(() => undefined));
+    .finally(() => {
+      metrics.sseOpen -= 1;
+      releaseOwnedFeeds(ctx);
+      return writer.close().catch(() => undefined);
+    });
   return new Response(readable, { status: 200, headers });
 }
 

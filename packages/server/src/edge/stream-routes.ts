@@ -3,17 +3,12 @@
  * stream's Durable Object, and turn its result into the HTTP response.
  */
 import type { Context } from "hono";
-import type { ReadOk } from "../do/rpc-types.js";
 import { readConfig, type Env } from "../env.js";
 import { HttpError, failure, type Failure } from "../protocol/errors.js";
-import { H, Q } from "../protocol/headers.js";
-import { nextCursor } from "../protocol/cursor.js";
-import { frameJsonArray } from "../protocol/json.js";
-import { parseOffsetQuery } from "../protocol/offset.js";
+import { H } from "../protocol/headers.js";
 import {
   isClosedHeader,
   isFailure,
-  isJsonType,
   parseContentType,
   parseDecimal,
   parseExpiry,
@@ -21,8 +16,8 @@ import {
   parseStreamSeq,
 } from "../protocol/parse.js";
 import { parseForkSource, parseStreamPath, type StreamPath } from "./paths.js";
-import { cacheableReads, etagMatches, readEtag, streamHeaders } from "./respond.js";
-import { serveSse } from "./sse.js";
+import { metrics } from "../live/metrics.js";
+import { streamHeaders } from "./respond.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -38,17 +33,23 @@ export function check<T>(v: T | ReturnType<typeof failure>): T {
   return v;
 }
 
-/** The validated stream path of this request. */
+/**
+ * The validated stream path of this request. Its project exists and the
+ * caller may use it: the stream-route middleware (auth-middleware.ts) checked
+ * both before any handler runs.
+ */
 export function streamPathOf(c: Ctx): StreamPath {
-  const path = check(parseStreamPath(new URL(c.req.url).pathname));
-  if (path.project !== "default") {
-    throw new HttpError(failure(404, "not_found", `Project "${path.project}" does not exist`));
-  }
-  return path;
+  return check(parseStreamPath(new URL(c.req.url).pathname));
 }
 
-function stub(c: Ctx, path: StreamPath) {
+/** The StreamDO stub of a stream. */
+export function streamStub(c: Ctx, path: { key: string }) {
   return c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key));
+}
+
+/** Counts one StreamDO request of a kind (reads are counted where they are collapsed). */
+function count(kind: "doWrites" | "doOther"): void {
+  metrics[kind] += 1;
 }
 
 function contentTypeOf(c: Ctx): string | null {
@@ -81,8 +82,9 @@ export async function handlePut(c: Ctx): Promise<Response> {
   } else if (headers.has(H.streamForkOffset) || headers.has(H.streamForkSubOffset)) {
     throw new HttpError(failure(400, "invalid_header", "Stream-Fork-Offset requires Stream-Forked-From"));
   }
+  count("doWrites");
   const r = must(
-    await stub(c, path).create(
+    await streamStub(c, path).create(
       { key: path.key, contentType, expiry, closed: isClosedHeader(headers.get(H.streamClosed)), fork },
       c.req.raw.body,
     ),
@@ -104,8 +106,9 @@ export async function handlePost(c: Ctx): Promise<Response> {
   if (declared > maxAppendBytes) {
     throw new HttpError(failure(413, "payload_too_large", `Body exceeds the ${maxAppendBytes}-byte limit per request`));
   }
+  count("doWrites");
   const r = must(
-    await stub(c, path).append(
+    await streamStub(c, path).append(
       { contentType, closed: isClosedHeader(headers.get(H.streamClosed)), producer, streamSeq },
       c.req.raw.body,
     ),
@@ -122,7 +125,8 @@ export async function handlePost(c: Ctx): Promise<Response> {
 /** HEAD: metadata, never cached. */
 export async function handleHead(c: Ctx): Promise<Response> {
   const path = streamPathOf(c);
-  const r = must(await stub(c, path).head());
+  count("doOther");
+  const r = must(await streamStub(c, path).head());
   const out = streamHeaders(r.info, { lifetime: true });
   out.set(H.cacheControl, "no-store");
   return new Response(null, { status: 200, headers: out });
@@ -131,61 +135,7 @@ export async function handleHead(c: Ctx): Promise<Response> {
 /** DELETE */
 export async function handleDelete(c: Ctx): Promise<Response> {
   const path = streamPathOf(c);
-  must(await stub(c, path).remove());
+  count("doWrites");
+  must(await streamStub(c, path).remove());
   return new Response(null, { status: 204 });
-}
-
-/** GET: catch-up, long-poll or SSE. */
-export async function handleGet(c: Ctx): Promise<Response> {
-  // Hono dispatches HEAD to GET handlers; HEAD has its own semantics here.
-  if (c.req.raw.method === "HEAD") return handleHead(c);
-  const path = streamPathOf(c);
-  const url = new URL(c.req.url);
-  const offsetParam = url.searchParams.get(Q.offset);
-  const offset = parseOffsetQuery(offsetParam);
-  if (!offset) throw new HttpError(failure(400, "invalid_offset", `Malformed offset "${offsetParam}"`));
-  const live = url.searchParams.get(Q.live);
-  if (live !== null && offsetParam === null) {
-    throw new HttpError(
-      failure(400, "invalid_offset", "Live reads need an offset (use -1 for the start, now for the tail)"),
-    );
-  }
-  const cursor = url.searchParams.get(Q.cursor);
-  const config = readConfig(c.env);
-  if (live === "sse") return serveSse(stub(c, path), offset, cursor, config);
-  if (live !== null && live !== "long-poll") {
-    throw new HttpError(failure(400, "bad_request", `Unknown live mode "${live}"; use long-poll or sse`));
-  }
-  const waitMs = live === "long-poll" ? config.longPollTimeoutMs : 0;
-  const r = must(await stub(c, path).read({ offset, waitMs, touch: true }));
-  return readResponse(r, {
-    live: live === "long-poll",
-    cursor,
-    ifNoneMatch: c.req.header(H.ifNoneMatch) ?? null,
-    cacheable: offset.kind !== "now",
-  });
-}
-
-function readResponse(
-  r: ReadOk,
-  opts: { live: boolean; cursor: string | null; ifNoneMatch: string | null; cacheable: boolean },
-): Response {
-  const h = streamHeaders(r.info);
-  h.set(H.streamNextOffset, r.nextOffset);
-  if (!r.eof) h.delete(H.streamClosed);
-  if (r.upToDate) h.set(H.streamUpToDate, "true");
-  if (opts.live && !r.eof) h.set(H.streamCursor, nextCursor(opts.cursor));
-  if (r.timedOut || (opts.live && r.count === 0)) {
-    h.set(H.cacheControl, "no-store");
-    return new Response(null, { status: 204, headers: h });
-  }
-  const etag = readEtag(r.info.instance, r.startOffset, r.nextOffset, r.eof);
-  h.set(H.cacheControl, opts.cacheable ? cacheableReads(true) : "no-store");
-  if (opts.cacheable) h.set(H.etag, etag);
-  if (opts.cacheable && etagMatches(opts.ifNoneMatch, etag)) return new Response(null, { status: 304, headers: h });
-  const body = isJsonType(r.info.contentType) ? frameJsonArray(r.data) : r.data;
-  if (r.info.contentType.toLowerCase().startsWith("application/octet-stream")) {
-    h.set("content-disposition", "attachment");
-  }
-  return new Response(body, { status: 200, headers: h });
 }

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "unauthorized"
   | "forbidden"
   | "rate_limited"
+  | "unavailable"
   | "internal";
 
 /** An expected protocol failure: status, code, message and any protocol headers. */

@@ -73,7 +73,9 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
     "--log-level",
     opts.verbose ? "info" : "warn",
   ];
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  // Local workers serve the open dev default project unless a caller says otherwise.
+  const vars = { DEFAULT_PROJECT_OPEN: "true", ...opts.vars };
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, args, {
     cwd: SERVER_DIR,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },

@@ -1,0 +1,51 @@
+/**
+ * Where a request's credential comes from: `Authorization: Bearer <token>`,
+ * or — for EventSource, which cannot set headers — a `token` query parameter
+ * on GET/HEAD. The query token is removed from the URL before anything else
+ * (handlers, Durable Objects, cache keys) sees it, and is never logged.
+ */
+
+/** The query parameter that may carry a read token. */
+export const TOKEN_PARAM = "token";
+
+/** A request's credential, if any. */
+export type Credential =
+  | { readonly kind: "none" }
+  | { readonly kind: "bearer"; readonly token: string }
+  | { readonly kind: "malformed"; readonly reason: string };
+
+const BEARER_RE = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i;
+const MAX_TOKEN_LENGTH = 8 * 1024;
+
+/** Extracts the credential of a request (the header wins over the query parameter). */
+export function credentialOf(req: Request): Credential {
+  const header = req.headers.get("authorization");
+  if (header !== null) {
+    const m = BEARER_RE.exec(header);
+    if (!m) return { kind: "malformed", reason: "Authorization must be 'Bearer <token>'" };
+    return tokenCredential(m[1]!);
+  }
+  const query = new URL(req.url).searchParams.get(TOKEN_PARAM);
+  if (query === null) return { kind: "none" };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return {
+      kind: "malformed",
+      reason: "The token query parameter is accepted on GET only; send Authorization: Bearer",
+    };
+  }
+  return tokenCredential(query);
+}
+
+function tokenCredential(token: string): Credential {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH)
+    return { kind: "malformed", reason: "Token is empty or too long" };
+  return { kind: "bearer", token };
+}
+
+/** The request without its `token` query parameter (the same object when it has none). */
+export function withoutTokenParam(req: Request): Request {
+  const url = new URL(req.url);
+  if (!url.searchParams.has(TOKEN_PARAM)) return req;
+  url.searchParams.delete(TOKEN_PARAM);
+  return new Request(url.toString(), req);
+}

@@ -1,0 +1,66 @@
+/**
+ * Who is calling, and what they may do on a project. Authentication turns a
+ * request's credential into a principal (or a 401); `requireAccess` checks a
+ * principal against a needed scope and stream name (or a 403). Every route —
+ * streams, forks, subscriptions, estuary, admin — goes through both.
+ */
+import { HttpError, failure } from "../protocol/errors.js";
+import type { ProjectConfig } from "../projects/config.js";
+import { scopeAllows, type Scope } from "./claims.js";
+import { credentialOf } from "./credentials.js";
+import { streamAllowed } from "./patterns.js";
+import { verifyToken, type TokenGrant } from "./verify.js";
+
+/** An authenticated caller. */
+export type Principal =
+  | { readonly kind: "anonymous" }
+  | { readonly kind: "root" }
+  | { readonly kind: "token"; readonly grant: TokenGrant; readonly token: string };
+
+const CHALLENGE = { "www-authenticate": 'Bearer realm="durable-streams"' };
+
+/** Throws the 401 for a request that brought no usable credential. */
+export function unauthorized(message: string): never {
+  throw new HttpError(failure(401, "unauthorized", message, CHALLENGE));
+}
+
+/** Authenticates the request's credential against the project's keys (anonymous when it has none). */
+export async function authenticate(req: Request, project: ProjectConfig): Promise<Principal> {
+  const cred = credentialOf(req);
+  if (cred.kind === "none") return { kind: "anonymous" };
+  if (cred.kind === "malformed") unauthorized(cred.reason);
+  const grant = await verifyToken(cred.token, project);
+  if ("ok" in grant) throw new HttpError(grant);
+  return { kind: "token", grant, token: cred.token };
+}
+
+/** The scope a principal holds on a project; null for none. */
+export function scopeOf(p: Principal, project: ProjectConfig): Scope | null {
+  if (p.kind === "root") return "manage";
+  if (p.kind === "token") return p.grant.scope;
+  return project.anonymous === "none" ? null : project.anonymous;
+}
+
+/**
+ * Throws 401/403 unless the principal may do what needs `need` on the stream
+ * `streamName` (null for a project-wide operation, which a path-restricted
+ * token never reaches).
+ */
+export function requireAccess(p: Principal, project: ProjectConfig, need: Scope, streamName: string | null): void {
+  const have = scopeOf(p, project);
+  if (have === null || (p.kind === "anonymous" && !scopeAllows(have, need))) {
+    unauthorized(`This request needs a token with ${need} scope for project "${project.name}"`);
+  }
+  if (!scopeAllows(have, need)) {
+    throw new HttpError(failure(403, "forbidden", `Token scope "${have}" does not allow this; it needs "${need}"`));
+  }
+  if (p.kind !== "token" || p.grant.streams === null) return;
+  if (streamName === null) {
+    throw new HttpError(failure(403, "forbidden", "A token limited to stream paths cannot use project-wide routes"));
+  }
+  if (!streamAllowed(p.grant.streams, streamName)) {
+    throw new HttpError(
+      failure(403, "forbidden", `Token does not reach stream "${streamName}" (limited to its "streams" patterns)`),
+    );
+  }
+}

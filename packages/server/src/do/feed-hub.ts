@@ -1,0 +1,79 @@
+/**
+ * The StreamDO side of live reads: each edge isolate opens one hibernatable
+ * WebSocket (the feed) per stream; every committed append is sent once per
+ * feed, not once per reader. Between writes the object can hibernate and be
+ * evicted while the feeds stay connected.
+ */
+import { encodeFrame, INLINE_PAYLOAD_MAX, CLOSE_STREAM_GONE, type BatchFrame } from "../live/feed-frames.js";
+import { offsetAt, infoOf } from "./host.js";
+import type { StreamMeta } from "./meta.js";
+
+/** Counters of the feed hub, kept per object instance (reset by eviction). */
+export interface FeedHubStats {
+  feedsAccepted: number;
+  framesSent: number;
+}
+
+/** Accepts a feed WebSocket with the hibernation API and greets it with the stream's state. */
+export function acceptFeed(ctx: DurableObjectState, m: StreamMeta, stats: FeedHubStats): Response {
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  ctx.acceptWebSocket(server);
+  const info = infoOf(m);
+  server.send(
+    encodeFrame({
+      type: "hello",
+      instance: m.instance,
+      contentType: info.contentType,
+      tail: m.tail,
+      nextOffset: info.nextOffset,
+      closed: m.closed,
+      ttlSeconds: m.ttlSeconds,
+    }),
+  );
+  stats.feedsAccepted += 1;
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+/** Sends one committed append (or close) to every connected feed. */
+export function broadcastBatch(
+  ctx: DurableObjectState,
+  m: StreamMeta,
+  start: number,
+  count: number,
+  payload: Uint8Array,
+  stats: FeedHubStats,
+): void {
+  const sockets = ctx.getWebSockets();
+  if (sockets.length === 0) return;
+  const inline = payload.length <= INLINE_PAYLOAD_MAX;
+  const header: BatchFrame = {
+    type: "batch",
+    start,
+    end: m.tail,
+    nextOffset: offsetAt(m, m.tail),
+    closed: m.closed,
+    count,
+    inline,
+  };
+  const frame = encodeFrame(header, inline ? payload : undefined);
+  for (const ws of sockets) {
+    try {
+      ws.send(frame);
+      stats.framesSent += 1;
+    } catch {
+      // A feed that is going away; its isolate re-opens and catches up.
+    }
+  }
+}
+
+/** Closes every feed: the stream is gone (deleted or expired). */
+export function closeFeeds(ctx: DurableObjectState): void {
+  for (const ws of ctx.getWebSockets()) {
+    try {
+      ws.close(CLOSE_STREAM_GONE, "stream gone");
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Per-isolate counters of the edge: what it asked of Durable Objects, what
+ * the feeds delivered, and how many readers it holds. Read by
+ * `GET /v1/metrics` (tests, benchmarks, the dashboard).
+ */
+export const metrics = {
+  /** RPC calls made to StreamDOs, by kind. */
+  doReads: 0,
+  doWrites: 0,
+  doOther: 0,
+  /** Reads answered by joining an identical in-flight read. */
+  collapsedReads: 0,
+  /** Live reads answered from a feed's memory (no Durable Object request). */
+  feedHits: 0,
+  feedsOpened: 0,
+  feedsClosed: 0,
+  feedFrames: 0,
+  /** Readers currently waiting on a feed (long-poll and SSE). */
+  readersWaiting: 0,
+  longPollsOpen: 0,
+  sseOpen: 0,
+  cacheHits: 0,
+  cacheMisses: 0,
+  cachePuts: 0,
+};
+
+/** A snapshot of the counters. */
+export function snapshot(): Record<string, number> {
+  return { ...metrics };
+}
