@@ -22,6 +22,12 @@ export interface Env {
   PROJECT_CACHE_TTL_MS?: string;
   /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
   DEBUG_ENDPOINTS?: string;
+  /** Cold storage: sealed segments (docs/server.md). Without it, streams stay in the hot log. */
+  SEGMENTS?: R2Bucket;
+  SEGMENT_MAX_BYTES?: string;
+  SEGMENT_MAX_MESSAGES?: string;
+  HOT_STORAGE_LIMIT_BYTES?: string;
+  SEGMENT_HEAD_CACHE_MS?: string;
 }
 
 /** Validated server configuration. */
@@ -34,6 +40,14 @@ export interface Config {
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   readonly defaultProjectOpen: boolean;
+  /** The hot log is sealed into an R2 segment once it holds this many bytes... */
+  readonly segmentMaxBytes: number;
+  /** ...or this many messages (appends, for byte streams). */
+  readonly segmentMaxMessages: number;
+  /** Appends that would grow the Durable Object's database past this get 507. */
+  readonly hotStorageLimitBytes: number;
+  /** How long an edge isolate trusts a stream's segment head (ms); see cold/edge-reader.ts. */
+  readonly segmentHeadCacheMs: number;
 }
 
 function intVar(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
@@ -62,6 +76,10 @@ export function readConfig(env: Env): Config {
     maxAppendBytes: intVar(env, "MAX_APPEND_BYTES", 32 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxReadBytes: intVar(env, "MAX_READ_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024),
     defaultProjectOpen: (env.DEFAULT_PROJECT_OPEN ?? "false").toLowerCase() === "true",
+    segmentMaxBytes: intVar(env, "SEGMENT_MAX_BYTES", 16 * 1024 * 1024, 1, 256 * 1024 * 1024),
+    segmentMaxMessages: intVar(env, "SEGMENT_MAX_MESSAGES", 100_000, 1, 1_000_000),
+    hotStorageLimitBytes: intVar(env, "HOT_STORAGE_LIMIT_BYTES", 9 * 1024 ** 3, 64 * 1024, 10 * 1000 ** 3),
+    segmentHeadCacheMs: intVar(env, "SEGMENT_HEAD_CACHE_MS", 5_000, 0, 300_000),
   };
   cache.set(env, config);
   return config;

@@ -1,6 +1,7 @@
 /**
- * Starts one local Worker (real workerd via `wrangler dev`) for the workers
- * test project and hands its URL to tests through `inject("baseUrl")`.
+ * Starts the local Workers (real workerd via `wrangler dev`) for the workers
+ * test project and hands their URLs to tests through `inject(...)`: the main
+ * one, and one that seals every append into an R2 segment (`coldBaseUrl`).
  */
 import type { TestProject } from "vitest/node";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
@@ -19,9 +20,18 @@ export const TEST_VARS = {
   PROJECT_CACHE_TTL_MS: "1000",
 } as const;
 
+/** The cold-storage Worker: the tiniest thresholds, so every append crosses into a new segment. */
+export const COLD_VARS = {
+  ...TEST_VARS,
+  SEGMENT_MAX_BYTES: "1",
+  SEGMENT_MAX_MESSAGES: "1",
+  SEGMENT_HEAD_CACHE_MS: "0",
+} as const;
+
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    coldBaseUrl: string;
     longPollTimeoutMs: number;
     maxAppendBytes: number;
     adminToken: string;
@@ -29,15 +39,21 @@ declare module "vitest" {
 }
 
 let worker: LocalWorker | undefined;
+let cold: LocalWorker | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  worker = await startLocalWorker({ vars: TEST_VARS, verbose: process.env.DS_VERBOSE === "1" });
+  const verbose = process.env.DS_VERBOSE === "1";
+  [worker, cold] = await Promise.all([
+    startLocalWorker({ vars: TEST_VARS, verbose }),
+    startLocalWorker({ vars: COLD_VARS, verbose }),
+  ]);
   project.provide("baseUrl", worker.url);
+  project.provide("coldBaseUrl", cold.url);
   project.provide("longPollTimeoutMs", Number(TEST_VARS.LONG_POLL_TIMEOUT_MS));
   project.provide("maxAppendBytes", Number(TEST_VARS.MAX_APPEND_BYTES));
   project.provide("adminToken", TEST_VARS.ADMIN_TOKEN);
 }
 
 export async function teardown(): Promise<void> {
-  await worker?.stop();
+  await Promise.all([worker?.stop(), cold?.stop()]);
 }

@@ -8,7 +8,7 @@ import { H } from "../protocol/headers.js";
 import { splitJsonMessages } from "../protocol/json.js";
 import { compareBytes, isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
 import { decideProducer, type ProducerState } from "../protocol/producer.js";
-import { infoOf, offsetAt, readBody, type StreamHost } from "./host.js";
+import { infoOf, offsetAt, readBody, storageFull, type StreamHost } from "./host.js";
 import { producerTuple, type StreamMeta } from "./meta.js";
 import type { AppendOk, AppendRequest } from "./rpc-types.js";
 
@@ -54,9 +54,14 @@ export async function appendToStream(
     );
   }
 
+  const full = storageFull(host, bytes.length);
+  if (full) return full;
+
   const now = host.now();
   const start = m.tail;
   host.transaction(() => {
+    // The tail's segment was sealed: new data opens the next one.
+    if (messages.length > 0 && host.segments.last()?.seq === m.segment) m.segment += 1;
     if (messages.length > 0) m.tail = host.store.appendBatch(m.tail, messages);
     if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
     if (req.streamSeq !== null) m.streamSeq = req.streamSeq;
@@ -69,6 +74,7 @@ export async function appendToStream(
   });
   host.scheduleExpiry(m);
   host.publish(m, start, messages);
+  host.appended(m, messages.length);
   // 200 only for a producer append that stored data; close-only is 204.
   return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(m), producer: next };
 }

@@ -7,7 +7,7 @@ import { failure, type Result } from "../protocol/errors.js";
 import { splitJsonMessages } from "../protocol/json.js";
 import { parseOffset } from "../protocol/offset.js";
 import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
-import { infoOf, readBody, type StreamHost } from "./host.js";
+import { infoOf, readBody, storageFull, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
 
@@ -23,6 +23,8 @@ export async function createStream(
   if (isFailure(bytes)) return bytes;
   const existing = host.meta();
   if (existing) return confirmExisting(existing, req);
+  const full = storageFull(host, bytes.length);
+  if (full) return full;
 
   let attach: AttachOk | null = null;
   if (req.fork) {
@@ -77,6 +79,7 @@ export async function createStream(
     host.saveMeta(meta);
   });
   host.scheduleExpiry(meta);
+  host.appended(meta, messages.length);
   return { ok: true, created: true, info: infoOf(meta) };
 }
 

@@ -6,6 +6,7 @@
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { parseOffset } from "../protocol/offset.js";
 import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
+import { isOwnMessageBoundary, locateOwnSubOffset } from "./cold-read.js";
 import { offsetAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import { readFrom } from "./read.js";
@@ -29,7 +30,7 @@ export async function attachFork(
     if (!o) return failure(400, "invalid_offset", "Stream-Fork-Offset is not a valid offset");
     if (o.position > m.tail) return failure(400, "invalid_offset", "Stream-Fork-Offset is beyond the source's tail");
     pos = o.position;
-    segment = o.segment;
+    segment = host.segments.tokenSegment(m, pos);
   }
   const resolved = await locateSubOffset(host, m, pos, req.subOffset, m.tail);
   if (isFailure(resolved)) return resolved;
@@ -79,12 +80,13 @@ export async function locateSubOffset(
   limit: number,
 ): Promise<number | Failure> {
   const json = isJsonType(m.contentType);
-  if (json && !host.store.isMessageBoundary(pos, m.tail) && (m.forkPosition === null || pos >= m.forkPosition)) {
+  const own = m.forkPosition === null || pos >= m.forkPosition;
+  if (json && own && !(await isOwnMessageBoundary(host, m, pos))) {
     return failure(400, "invalid_offset", "Stream-Fork-Offset is not on a message boundary");
   }
   if (m.forkPosition !== null && m.forkSource !== null && pos < m.forkPosition) {
     const bound = Math.min(limit, m.forkPosition);
     return host.source(m.forkSource).locateSubOffset(pos, sub, bound);
   }
-  return host.store.locateSubOffset(pos, sub, limit, json);
+  return locateOwnSubOffset(host, m, pos, sub, limit, json);
 }

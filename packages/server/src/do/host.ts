@@ -7,6 +7,7 @@ import { formatOffset } from "../protocol/offset.js";
 import type { Failure, Result } from "../protocol/errors.js";
 import type { StreamMeta } from "./meta.js";
 import type { AttachOk, RangeOk, StreamInfo } from "./rpc-types.js";
+import type { SegmentIndex } from "./segment-index.js";
 import type { StreamStore } from "./store.js";
 
 /** Calls a StreamDO makes on the source of a fork. */
@@ -20,8 +21,22 @@ export interface SourceApi {
 /** The Durable Object seen from an operation. */
 export interface StreamHost {
   readonly store: StreamStore;
+  /** The index of sealed R2 segments. */
+  readonly segments: SegmentIndex;
+  /** This object's id: names the stream's R2 objects (cold/segment-format.ts). */
+  readonly doId: string;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
+  /** Appends that would grow the database past this are refused (507). */
+  readonly hotStorageLimitBytes: number;
+  /** The segment bucket; throws when a stream has segments but the binding is gone. */
+  requireBucket(): R2Bucket;
+  /** Bytes the object's SQLite database occupies. */
+  storageBytes(): number;
+  /** Called after an append committed `messages` messages: may start a seal. */
+  appended(m: StreamMeta, messages: number): void;
+  /** Called after a seal committed (the hot log shrank). */
+  sealedHot(): void;
   now(): number;
   /** The live stream's metadata, after expiry has been applied; null when absent. */
   meta(): StreamMeta | null;
@@ -39,9 +54,25 @@ export interface StreamHost {
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void;
 }
 
-/** The offset token for a position of this stream. */
+/** The offset token of the tail (or of any position minted in the tail's segment). */
 export function offsetAt(m: StreamMeta, position: number): string {
   return formatOffset({ segment: m.segment, position });
+}
+
+/** The offset token of any position: it names the segment holding it (segment-index.ts). */
+export function tokenAt(host: StreamHost, m: StreamMeta, position: number): string {
+  return formatOffset({ segment: host.segments.tokenSegment(m, position), position });
+}
+
+/** Refuses an append of `bytes` that would take the database past its limit. */
+export function storageFull(host: StreamHost, bytes: number): Failure | null {
+  if (bytes === 0 || host.storageBytes() + bytes <= host.hotStorageLimitBytes) return null;
+  return {
+    ok: false,
+    status: 507,
+    code: "insufficient_storage",
+    message: `Stream storage is full (limit ${host.hotStorageLimitBytes} bytes of hot data); no appends are accepted until it is moved to cold storage`,
+  };
 }
 
 /** The stream facts every response carries. */

@@ -1,11 +1,12 @@
 /**
- * GET: catch-up reads, stitched across a fork's inherited
- * range (read from the source) and its own log.
+ * GET: catch-up reads, stitched across a fork's inherited range (read from
+ * the source), the stream's sealed R2 segments and its hot log.
  */
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { joinMessages } from "../protocol/json.js";
 import { isFailure, isJsonType } from "../protocol/parse.js";
-import { infoOf, offsetAt, type StreamHost } from "./host.js";
+import { readOwn } from "./cold-read.js";
+import { infoOf, tokenAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { RangeOk, ReadOk, ReadRequest } from "./rpc-types.js";
 import { concat } from "./store.js";
@@ -26,10 +27,10 @@ export async function readStream(host: StreamHost, req: ReadRequest): Promise<Re
   return {
     ok: true,
     info: infoOf(after),
-    startOffset: offsetAt(after, pos),
+    startOffset: tokenAt(host, after, pos),
     data: isJsonType(after.contentType) ? joinMessages(slice.pieces) : concat(slice.pieces),
     count: slice.pieces.length,
-    nextOffset: offsetAt(after, slice.next),
+    nextOffset: tokenAt(host, after, slice.next),
     upToDate: atTail,
     eof: after.closed && atTail,
   };
@@ -48,15 +49,12 @@ export async function readFrom(
 ): Promise<Result<RangeOk>> {
   const json = isJsonType(m.contentType);
   const forkAt = m.forkPosition;
-  if (forkAt === null || pos >= forkAt || m.forkSource === null) {
-    const own = host.store.read(pos, limit, maxBytes, json);
-    return isFailure(own) ? own : { ok: true, ...own };
-  }
+  if (forkAt === null || pos >= forkAt || m.forkSource === null) return readOwn(host, m, pos, limit, maxBytes, json);
   const inherited = await host.source(m.forkSource).readRange(pos, Math.min(forkAt, limit), maxBytes);
   if (!inherited.ok) return inherited;
   if (inherited.next < forkAt || inherited.bytes >= maxBytes || limit <= forkAt) return inherited;
-  const own = host.store.read(forkAt, limit, maxBytes - inherited.bytes, json);
-  if (isFailure(own)) return own;
+  const own = await readOwn(host, m, forkAt, limit, maxBytes - inherited.bytes, json);
+  if (!own.ok) return own;
   return {
     ok: true,
     pieces: [...inherited.pieces, ...own.pieces],

@@ -1,6 +1,7 @@
 /**
  * SQLite schema of a StreamDO. One row of `meta`; the hot log keyed by byte
- * position; producer state. Created lazily because deleting a stream drops
+ * position; producer state; the index of sealed R2 segments; R2 purges still
+ * to do for deleted instances. Created lazily because deleting a stream drops
  * every table (`deleteAll`).
  */
 export const SCHEMA = `
@@ -30,6 +31,17 @@ CREATE TABLE IF NOT EXISTS log (
   pos INTEGER PRIMARY KEY,
   data BLOB NOT NULL,
   flags INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+  seq INTEGER PRIMARY KEY,
+  start_pos INTEGER NOT NULL,
+  end_pos INTEGER NOT NULL,
+  messages INTEGER NOT NULL,
+  sealed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS purges (
+  instance TEXT PRIMARY KEY,
+  since INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS producers (
   id TEXT PRIMARY KEY,

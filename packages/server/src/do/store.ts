@@ -208,6 +208,37 @@ export class StreamStore {
     return row !== undefined && (row.flags & MSG_START) !== 0;
   }
 
+  /** The hot rows in [start, end), in order (for sealing a segment). */
+  rows(start: number, end: number): { pos: number; data: Uint8Array; flags: number }[] {
+    const out: { pos: number; data: Uint8Array; flags: number }[] = [];
+    const cursor = this.sql.exec<{ pos: number; data: ArrayBuffer; flags: number }>(
+      "SELECT pos, data, flags FROM log WHERE pos >= ? AND pos < ? ORDER BY pos",
+      start,
+      end,
+    );
+    for (const r of cursor) out.push({ pos: r.pos, data: new Uint8Array(r.data), flags: r.flags });
+    return out;
+  }
+
+  /** Messages (appends, for byte streams) starting in [start, end). */
+  countMessages(start: number, end: number): number {
+    return (
+      this.sql
+        .exec<{ n: number }>(
+          "SELECT count(*) AS n FROM log WHERE pos >= ? AND pos < ? AND (flags & ?) != 0",
+          start,
+          end,
+          MSG_START,
+        )
+        .toArray()[0]?.n ?? 0
+    );
+  }
+
+  /** Deletes the hot rows in [start, end) (their segment is sealed). */
+  deleteRange(start: number, end: number): void {
+    this.sql.exec("DELETE FROM log WHERE pos >= ? AND pos < ?", start, end);
+  }
+
   /** Deletes the log and producer state (metadata stays). */
   clearData(): void {
     this.sql.exec("DELETE FROM log");

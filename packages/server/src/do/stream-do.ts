@@ -1,7 +1,8 @@
 /**
  * StreamDO: one SQLite-backed Durable Object per stream, the stream's single
  * sequencer. It wires storage, alarms and waiters, then delegates each
- * operation to its module (create, append, read, fork-source).
+ * operation to its module (create, append, read, fork-source, rotation,
+ * purge).
  */
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Env } from "../env.js";
@@ -27,14 +28,28 @@ import type {
   ReadRequest,
 } from "./rpc-types.js";
 import { StreamStore } from "./store.js";
+import { SegmentIndex, ownStart } from "./segment-index.js";
+import { needsRotation, rotate, ROTATION_STEPS, type RotationLimits, type RotationStep } from "./rotation.js";
+import { purgeInstance } from "./purge.js";
 
 const RELEASE_RETRY_MS = 5_000;
+/** An unfinished seal or purge is retried from the alarm after this. */
+const COLD_RETRY_MS = 2_000;
 
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
+  readonly segments: SegmentIndex;
+  readonly doId: string;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
+  readonly hotStorageLimitBytes: number;
+  private readonly limits: RotationLimits;
+  /** Messages in the hot log since the last segment; null until counted. */
+  private hotMessages: number | null = null;
+  private rotationQueued = false;
+  /** Requests served, by kind, since this instance started (for tests and /v1/_debug). */
+  private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
   private alarmAt: number | null = null;
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
@@ -48,7 +63,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     const config = readConfig(env);
     this.maxAppendBytes = config.maxAppendBytes;
     this.maxReadBytes = config.maxReadBytes;
+    this.hotStorageLimitBytes = config.hotStorageLimitBytes;
+    this.limits = { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages };
+    this.doId = ctx.id.toString();
     this.store = new StreamStore(ctx.storage.sql);
+    this.segments = new SegmentIndex(ctx.storage.sql);
     this.store.ensureSchema();
   }
 
@@ -80,16 +99,19 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** PUT */
   create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
+    this.served.writes += 1;
     return this.exclusive(() => createStream(this, req, body));
   }
 
   /** POST */
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
+    this.served.writes += 1;
     return appendToStream(this, req, body);
   }
 
   /** GET (catch-up and long-poll) */
   read(req: ReadRequest): Promise<Result<ReadOk>> {
+    this.served.reads += 1;
     return readStream(this, req);
   }
 
@@ -104,6 +126,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** HEAD: metadata only; does not refresh a sliding TTL. */
   async head(): Promise<Result<HeadOk>> {
+    this.served.other += 1;
     const m = this.meta();
     if (!m) return failure(404, "not_found", "Stream not found");
     if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
@@ -112,6 +135,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** DELETE: soft-delete while forks reference the stream, otherwise destroy. */
   remove(): Promise<Result<{ softDeleted: boolean }>> {
+    this.served.writes += 1;
     return this.exclusive(async () => {
       const m = this.meta();
       if (!m) return failure(404, "not_found", "Stream not found");
@@ -133,12 +157,24 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       meta: boolean;
       logRows: number;
       producerRows: number;
+      segments: number;
+      pendingSegments: number;
+      purges: number;
+      instance: string | null;
+      doId: string;
+      databaseBytes: number;
+      served: { reads: number; writes: number; other: number };
       alarmAt: number | null;
       constructedAt: number;
     } & FeedHubStats & { feeds: number }
   > {
     return {
       ...this.store.stats(),
+      ...this.segments.stats(),
+      instance: this.loadRaw()?.instance ?? null,
+      doId: this.doId,
+      databaseBytes: this.storageBytes(),
+      served: { ...this.served },
       alarmAt: await this.ctx.storage.getAlarm(),
       constructedAt: this.constructedAt,
       ...this.feedStats,
@@ -172,17 +208,106 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   // ---- alarms -------------------------------------------------------------
 
-  /** Expires the stream (or retries a pending fork release) when due. */
+  /** Expires the stream, retries a pending fork release, and finishes unfinished seals and purges. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     await this.exclusive(async () => {
       const m = this.loadRaw();
-      if (!m) return;
-      this.expireIfDue(m);
+      if (m) this.expireIfDue(m);
       const after = this.loadRaw();
       if (after?.pendingRelease) await this.destroy(after);
-      else if (after) this.scheduleExpiry(after);
+      else if (after) await this.rotateNow({});
+      await this.settle();
+      const left = this.loadRaw();
+      if (left) this.scheduleExpiry(left);
     });
+  }
+
+  // ---- cold storage ---------------------------------------------------------
+
+  /**
+   * Test-only (`DEBUG_ENDPOINTS`): seals now, even below the thresholds, and
+   * optionally crashes the object right after a step of the seal.
+   */
+  async debugRotate(crashAfter: string | null): Promise<{ sealed: number }> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    const step = ROTATION_STEPS.find((s) => s === crashAfter);
+    if (crashAfter !== null && !step) throw new Error(`unknown rotation step ${crashAfter}`);
+    const sealed = await this.exclusive(() =>
+      this.rotateNow({
+        force: true,
+        after: (s: RotationStep) => {
+          if (s === step) this.ctx.abort(`fault injected after ${s}`);
+        },
+      }),
+    );
+    return { sealed };
+  }
+
+  /** Seals under the object's lock; failures are logged and retried from the alarm. */
+  private async rotateNow(opts: { force?: boolean; after?: (s: RotationStep) => void }): Promise<number> {
+    if (!this.env.SEGMENTS) return 0;
+    const m = this.meta();
+    if (!m) return 0;
+    if (opts.force || this.segments.pending().length > 0 || this.overThreshold(m)) this.scheduleRetry();
+    try {
+      return await rotate(this, this.limits, opts);
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "segment seal failed; will retry", stream: m.key, error: String(e) }));
+      return 0;
+    }
+  }
+
+  private overThreshold(m: StreamMeta): boolean {
+    const start = this.segments.last()?.end ?? ownStart(m);
+    this.hotMessages ??= this.store.countMessages(start, m.tail);
+    return needsRotation(m.tail - start, this.hotMessages, this.limits);
+  }
+
+  /** Deletes the R2 objects of gone instances; true when none are left. */
+  private async finishPurges(): Promise<boolean> {
+    const todo = this.segments.purges();
+    if (todo.length === 0) return true;
+    if (!this.env.SEGMENTS) return false;
+    for (const instance of todo) {
+      try {
+        await purgeInstance(this.env.SEGMENTS, this.doId, instance);
+        this.segments.donePurge(instance);
+      } catch (e) {
+        console.error(JSON.stringify({ msg: "segment purge failed; will retry", instance, error: String(e) }));
+        this.scheduleRetry();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Purges what it can; frees all storage when neither a stream nor a purge is left. */
+  private async settle(): Promise<void> {
+    if ((await this.finishPurges()) && this.loadRaw() === null) await this.wipe();
+  }
+
+  private scheduleRetry(): void {
+    const at = Date.now() + COLD_RETRY_MS;
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  /** Drops the stream's data and segment index; its R2 objects are purged later. */
+  private dropData(m: StreamMeta): void {
+    if (this.segments.any()) this.segments.addPurge(m.instance, Date.now());
+    this.segments.clear();
+    this.store.clearData();
+  }
+
+  /** Frees all storage: no stream and no purge left here. */
+  private async wipe(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarmAt = null;
+    this.cached = null;
+    this.store.ensureSchema();
   }
 
   // ---- StreamHost ---------------------------------------------------------
@@ -230,7 +355,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         if (!m.pendingRelease) {
           m.pendingRelease = true;
           this.transaction(() => {
-            this.store.clearData();
+            this.dropData(m);
             this.saveMeta(m);
           });
         }
@@ -240,12 +365,38 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         return;
       }
     }
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.alarmAt = null;
+    this.transaction(() => {
+      this.dropData(m);
+      this.store.clearMeta();
+    });
     this.cached = null;
-    this.store.ensureSchema();
+    this.hotMessages = null;
     closeFeeds(this.ctx);
+    await this.settle();
+  }
+
+  requireBucket(): R2Bucket {
+    if (!this.env.SEGMENTS) throw new Error("this stream has R2 segments but the SEGMENTS binding is missing");
+    return this.env.SEGMENTS;
+  }
+
+  storageBytes(): number {
+    return this.ctx.storage.sql.databaseSize;
+  }
+
+  appended(m: StreamMeta, messages: number): void {
+    if (this.hotMessages !== null) this.hotMessages += messages;
+    if (!this.env.SEGMENTS || this.rotationQueued || messages === 0 || !this.overThreshold(m)) return;
+    this.rotationQueued = true;
+    // After the append is acknowledged: the seal runs in the background, under the lock.
+    void this.exclusive(() => {
+      this.rotationQueued = false;
+      return this.rotateNow({});
+    });
+  }
+
+  sealedHot(): void {
+    this.hotMessages = null;
   }
 
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
@@ -269,16 +420,19 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     } else {
       m.pendingRelease = m.forkSource !== null;
       this.transaction(() => {
-        this.store.clearData();
+        this.dropData(m);
         if (m.pendingRelease) this.saveMeta(m);
         else this.store.clearMeta();
       });
       this.cached = m.pendingRelease ? m : null;
+      this.hotMessages = null;
       if (m.pendingRelease) {
         // The fork source is released from the alarm, which may await.
         this.alarmAt = null;
         this.scheduleExpiry(m);
       }
+      // R2 objects are deleted from the alarm too.
+      if (this.segments.purges().length > 0) this.scheduleRetry();
     }
     closeFeeds(this.ctx);
   }

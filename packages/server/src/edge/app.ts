@@ -8,12 +8,13 @@ import { snapshot } from "../live/metrics.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { adminRoutes } from "./admin-routes.js";
 import { requireRoot } from "./admin-auth.js";
-import { authorize, streamAuth } from "./auth-middleware.js";
+import { streamAuth } from "./auth-middleware.js";
+import { debugRoutes } from "./debug-routes.js";
 import { cors } from "./cors.js";
-import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
+import { STREAM_PREFIX } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
 import { handleGet } from "./read-route.js";
-import { check, handleDelete, handlePost, handlePut } from "./stream-routes.js";
+import { handleDelete, handlePost, handlePut } from "./stream-routes.js";
 
 /** Builds the Hono application. */
 export function createApp(): Hono<{ Bindings: Env }> {
@@ -39,13 +40,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
     return c.json(snapshot(), 200, { "cache-control": "no-store" });
   });
 
-  app.get("/v1/_debug/storage/*", async (c) => {
-    if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
-    const path = check(parseStreamPath(new URL(c.req.url).pathname.replace("/v1/_debug/storage/", STREAM_PREFIX)));
-    await authorize(c, path.project, "read", path.name);
-    return c.json(await c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key)).storageStats());
-  });
-
+  app.route("/v1/_debug", debugRoutes());
   app.route("/v1/projects", adminRoutes());
 
   const stream = `${STREAM_PREFIX}*`;

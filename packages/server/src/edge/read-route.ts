@@ -1,7 +1,7 @@
 /**
  * GET on a stream: catch-up (through the Workers Cache API for sealed-size
- * chunks, and collapsed in flight), long-poll (waiting on the isolate's feed)
- * and SSE (edge/sse.ts).
+ * chunks, and collapsed in flight; sealed history straight from R2 segments),
+ * long-poll (waiting on the isolate's feed) and SSE (edge/sse.ts).
  */
 import type { Context } from "hono";
 import type { ReadOk } from "../do/rpc-types.js";
@@ -12,7 +12,8 @@ import { nextCursor } from "../protocol/cursor.js";
 import { frameJsonArray } from "../protocol/json.js";
 import { parseOffset, parseOffsetQuery, type OffsetQuery } from "../protocol/offset.js";
 import { isJsonType } from "../protocol/parse.js";
-import { collapsedRead } from "../live/collapse.js";
+import { collapsedRead, type EdgeReader } from "../live/collapse.js";
+import { readSealed } from "../cold/edge-reader.js";
 import { readNow, releaseOwnedFeeds, waitForData } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
 import { cacheableReads, etagMatches, readEtag, streamHeaders } from "./respond.js";
@@ -44,17 +45,18 @@ export async function handleGet(c: Ctx): Promise<Response> {
   const config = readConfig(c.env);
   const stub = streamStub(c, path);
   const ctx = c.executionCtx;
-  if (live === "sse") return serveSse({ key: path.key, stub, ctx }, offset, cursor, config);
+  const edge = sealedReader(c, path.key, stub);
+  if (live === "sse") return serveSse({ key: path.key, stub, ctx, edge }, offset, cursor, config);
 
   // `public` only for projects that allow anonymous reads (auth-middleware.ts).
   const isPublic = isPublicRequest(c);
   const ifNoneMatch = c.req.header(H.ifNoneMatch) ?? null;
-  if (live === null) return catchUp(c, path.key, offset, ifNoneMatch, isPublic);
+  if (live === null) return catchUp(c, path.key, offset, ifNoneMatch, isPublic, edge);
 
   metrics.longPollsOpen += 1;
   try {
     const deadline = Date.now() + config.longPollTimeoutMs;
-    const target = { key: path.key, stub, ctx };
+    const target = { key: path.key, stub, ctx, edge };
     let r = must(await readNow(target, offset, true, config));
     if (r.count === 0 && !r.eof) {
       const position = parseOffset(r.nextOffset)!.position;
@@ -73,7 +75,14 @@ export async function handleGet(c: Ctx): Promise<Response> {
  * in the Workers Cache API for other readers in this location; reads at the
  * tail are only collapsed in flight, so a write is visible to the next read.
  */
-async function catchUp(c: Ctx, key: string, offset: OffsetQuery, ifNoneMatch: string | null, isPublic: boolean) {
+async function catchUp(
+  c: Ctx,
+  key: string,
+  offset: OffsetQuery,
+  ifNoneMatch: string | null,
+  isPublic: boolean,
+  edge: EdgeReader | undefined,
+) {
   const cache = offset.kind !== "now" ? await openCache() : null;
   const cacheKey = cache ? cacheKeyOf(c.req.url) : null;
   if (cache && cacheKey) {
@@ -86,13 +95,30 @@ async function catchUp(c: Ctx, key: string, offset: OffsetQuery, ifNoneMatch: st
     }
     metrics.cacheMisses += 1;
   }
-  const r = must(await collapsedRead(key, streamStub(c, { key }), { offset, touch: true }));
+  const r = must(await collapsedRead(key, streamStub(c, { key }), { offset, touch: true }, edge));
   const res = readResponse(r, { live: false, cursor: null, ifNoneMatch, cacheable: offset.kind !== "now", isPublic });
   if (cache && cacheKey && res.status === 200 && !r.upToDate) {
     metrics.cachePuts += 1;
     c.executionCtx.waitUntil(cache.put(cacheKey, res.clone()));
   }
   return res;
+}
+
+/** Reads sealed history from R2 at the edge (when the deployment has the segment bucket). */
+function sealedReader(c: Ctx, key: string, stub: { touch(): Promise<void> }): EdgeReader | undefined {
+  const bucket = c.env.SEGMENTS;
+  if (!bucket) return undefined;
+  const config = readConfig(c.env);
+  const target = {
+    key,
+    doId: c.env.STREAMS.idFromName(key).toString(),
+    bucket,
+    maxReadBytes: config.maxReadBytes,
+    headCacheMs: config.segmentHeadCacheMs,
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+    touch: () => stub.touch(),
+  };
+  return (req) => readSealed(target, req);
 }
 
 async function openCache(): Promise<Cache | null> {

@@ -72,6 +72,10 @@ const config: Config = {
   maxAppendBytes: 1 << 20,
   maxReadBytes: 1 << 20,
   defaultProjectOpen: true,
+  segmentMaxBytes: 1 << 24,
+  segmentMaxMessages: 100_000,
+  hotStorageLimitBytes: 1 << 30,
+  segmentHeadCacheMs: 5_000,
 };
 const off = (position: number) => formatOffset({ segment: 0, position });
 

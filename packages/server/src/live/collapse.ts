@@ -4,7 +4,7 @@
  * keeps its own request alive with its own timer while it waits.
  */
 import type { ReadOk, ReadRequest } from "../do/rpc-types.js";
-import { failure, type Result } from "../protocol/errors.js";
+import { failure, type Ok, type Result } from "../protocol/errors.js";
 import type { OffsetQuery } from "../protocol/offset.js";
 import { formatOffset } from "../protocol/offset.js";
 import { metrics } from "./metrics.js";
@@ -14,6 +14,9 @@ export interface Reader {
   read(req: ReadRequest): Promise<Result<ReadOk>>;
 }
 
+/** Answers a read without the StreamDO when it can (sealed history); null when it cannot. */
+export type EdgeReader = (req: ReadRequest) => Promise<Ok<ReadOk> | null>;
+
 const inflight = new Map<string, Promise<Result<ReadOk>>>();
 const WAIT_LIMIT_MS = 60_000;
 
@@ -21,8 +24,16 @@ function offsetKey(o: OffsetQuery): string {
   return o.kind === "at" ? formatOffset(o.offset) : o.kind;
 }
 
-/** Reads through one shared in-flight request per (stream, offset). */
-export async function collapsedRead(key: string, stub: Reader, req: ReadRequest): Promise<Result<ReadOk>> {
+/**
+ * Reads through one shared in-flight request per (stream, offset): from the
+ * edge reader when it has the answer, otherwise from the StreamDO.
+ */
+export async function collapsedRead(
+  key: string,
+  stub: Reader,
+  req: ReadRequest,
+  edge?: EdgeReader,
+): Promise<Result<ReadOk>> {
   const k = `${key}\u0000${offsetKey(req.offset)}`;
   const shared = inflight.get(k);
   if (shared) {
@@ -33,12 +44,18 @@ export async function collapsedRead(key: string, stub: Reader, req: ReadRequest)
       // The request that owned the read went away mid-call; read on our own.
     }
   }
-  metrics.doReads += 1;
-  const own = stub.read(req).finally(() => {
+  const own = readOnce(stub, req, edge).finally(() => {
     if (inflight.get(k) === own) inflight.delete(k);
   });
   if (!shared) inflight.set(k, own);
   return withTimer(own);
+}
+
+async function readOnce(stub: Reader, req: ReadRequest, edge?: EdgeReader): Promise<Result<ReadOk>> {
+  const local = edge ? await edge(req).catch(() => null) : null;
+  if (local) return local;
+  metrics.doReads += 1;
+  return stub.read(req);
 }
 
 /** Races a promise with a timer of this request, which keeps the request alive while it waits. */

@@ -9,7 +9,7 @@ import type { Result } from "../protocol/errors.js";
 import { concatMessageLists } from "../protocol/json.js";
 import { isJsonType } from "../protocol/parse.js";
 import { formatOffset, parseOffset, type OffsetQuery } from "../protocol/offset.js";
-import { collapsedRead, type Reader } from "./collapse.js";
+import { collapsedRead, type EdgeReader, type Reader } from "./collapse.js";
 import { Feed, type FeedOpener } from "./feed.js";
 import { metrics } from "./metrics.js";
 
@@ -35,6 +35,8 @@ export interface LiveTarget {
   readonly key: string;
   readonly stub: LiveStub;
   readonly ctx: ExecutionContextLike;
+  /** Serves sealed history at the edge (cold/edge-reader.ts). */
+  readonly edge?: EdgeReader;
 }
 
 /** Settings of live reads. */
@@ -81,11 +83,11 @@ export async function readNow(
   opts: LiveOptions,
 ): Promise<Result<ReadOk>> {
   const feed = await ensureFeed(t, opts.feedLingerMs);
-  if (!feed?.hello) return collapsedRead(t.key, t.stub, { offset, touch });
+  if (!feed?.hello) return collapsedRead(t.key, t.stub, { offset, touch }, t.edge);
   const position = offset.kind === "start" ? 0 : offset.kind === "now" ? feed.tail : offset.offset.position;
   if (touch && feed.hello.ttlSeconds !== null) touchThrottled(t);
   const hit = fromFeed(feed, position, opts.maxReadBytes);
-  if (hit === "behind") return read(t.key, t.stub, position);
+  if (hit === "behind") return read(t, position, offset.kind === "at" ? offset.offset.segment : 0);
   if (hit === "wait") return toResult(feed, position, new Uint8Array(0), 0, offsetOf(feed, position));
   metrics.feedHits += 1;
   return hit;
@@ -113,7 +115,6 @@ export async function waitForData(
   deadline: number,
   opts: LiveOptions,
 ): Promise<LiveResult> {
-  const { key, stub } = t;
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return null;
@@ -121,13 +122,13 @@ export async function waitForData(
     if (!feed) {
       // No feed (the stream is gone, or the feed could not open): a read says
       // which; without data, poll again shortly rather than spin.
-      const r = await read(key, stub, position);
+      const r = await read(t, position);
       if (!r.ok || r.count > 0 || r.eof) return r;
       await new Promise((ok) => setTimeout(ok, Math.min(1_000, remaining)));
       continue;
     }
     const hit = fromFeed(feed, position, opts.maxReadBytes);
-    if (hit === "behind") return read(key, stub, position);
+    if (hit === "behind") return read(t, position);
     if (hit !== "wait") {
       metrics.feedHits += 1;
       return hit;
@@ -144,18 +145,18 @@ export async function waitForData(
     if (ev.kind === "closed") {
       // A hand-off: the feed's owner left (or the stream is gone). Catch up from
       // our own offset, then wait on a feed opened in this request.
-      const r = await read(key, stub, position);
+      const r = await read(t, position);
       if (!r.ok || r.count > 0 || r.eof || !r.upToDate) return r;
     }
   }
 }
 
-function read(key: string, stub: LiveStub, position: number): Promise<Result<ReadOk>> {
+function read(t: LiveTarget, position: number, segment = 0): Promise<Result<ReadOk>> {
   const req: ReadRequest = {
-    offset: { kind: "at", offset: { segment: 0, position } },
+    offset: { kind: "at", offset: { segment, position } },
     touch: false,
   };
-  return collapsedRead(key, stub, req);
+  return collapsedRead(t.key, t.stub, req, t.edge);
 }
 
 /**

@@ -3,6 +3,8 @@
  * the feeds delivered, and how many readers it holds. Read by
  * `GET /v1/metrics` (tests, benchmarks, the dashboard).
  */
+import { r2Counters } from "../cold/segment-reader.js";
+
 export const metrics = {
   /** RPC calls made to StreamDOs, by kind. */
   doReads: 0,
@@ -22,9 +24,15 @@ export const metrics = {
   cacheHits: 0,
   cacheMisses: 0,
   cachePuts: 0,
+  /** Catch-up reads of sealed history answered at the edge (no StreamDO request). */
+  coldReads: 0,
+  /** ...of which came from the Workers Cache API rather than R2. */
+  coldCacheHits: 0,
+  /** Reads that looked sealed but went to the StreamDO (e.g. the newest segment's last chunk). */
+  coldFallbacks: 0,
 };
 
-/** A snapshot of the counters. */
+/** A snapshot of the counters (with the isolate's R2 reads). */
 export function snapshot(): Record<string, number> {
-  return { ...metrics };
+  return { ...metrics, ...r2Counters };
 }

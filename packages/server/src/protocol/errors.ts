@@ -15,6 +15,7 @@ export type ErrorCode =
   | "producer_stale_epoch"
   | "producer_seq_gap"
   | "payload_too_large"
+  | "insufficient_storage"
   | "method_not_allowed"
   | "unauthorized"
   | "forbidden"
@@ -37,7 +38,10 @@ export function failure(status: number, code: ErrorCode, message: string, header
 }
 
 /** An outcome that is either a value or an expected failure. */
-export type Result<T> = ({ readonly ok: true } & T) | Failure;
+export type Result<T> = Ok<T> | Failure;
+
+/** The success arm of a Result. */
+export type Ok<T> = { readonly ok: true } & T;
 
 /** Thrown inside the edge to short-circuit into the single error→response mapping. */
 export class HttpError extends Error {

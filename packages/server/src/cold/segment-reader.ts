@@ -1,0 +1,111 @@
+/**
+ * Reading sealed segments from R2, shared by the StreamDO and the edge. A
+ * segment's descriptor (metadata + message index) is immutable, so each
+ * isolate keeps recent ones in memory; data is read with range requests.
+ */
+import {
+  decodeIndex,
+  infoFromMetadata,
+  piecesOf,
+  planRead,
+  type SegmentDescriptor,
+  type ReadPlan,
+  type SegmentHead,
+  parseHead,
+} from "./segment-format.js";
+
+/** The slice of R2 used for reading. */
+export type SegmentBucket = Pick<R2Bucket, "get" | "head">;
+
+const DESCRIPTORS_MAX = 256;
+const descriptors = new Map<string, Promise<SegmentDescriptor | null>>();
+
+/** Counts R2 operations made by this isolate (the edge exposes them in /v1/metrics). */
+export const r2Counters = { r2Gets: 0 };
+
+/** A segment's descriptor, or null when the object does not exist. */
+export function loadDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
+  const hit = descriptors.get(key);
+  if (hit) {
+    descriptors.delete(key);
+    descriptors.set(key, hit);
+    return hit;
+  }
+  const loading = fetchDescriptor(bucket, key);
+  descriptors.set(key, loading);
+  // Failures and misses are not remembered: a retry may find the object.
+  void loading.then(
+    (d) => d === null && descriptors.delete(key),
+    () => descriptors.delete(key),
+  );
+  if (descriptors.size > DESCRIPTORS_MAX) descriptors.delete(descriptors.keys().next().value!);
+  return loading;
+}
+
+async function fetchDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
+  r2Counters.r2Gets += 1;
+  const head = await bucket.head(key);
+  if (!head) return null;
+  const info = infoFromMetadata(head.customMetadata);
+  if (!info) throw new Error(`segment object ${key} has no valid metadata`);
+  const dataBytes = info.end - info.start;
+  const indexBytes = head.size - dataBytes;
+  let index: Uint32Array = new Uint32Array(0);
+  if (indexBytes > 0) {
+    r2Counters.r2Gets += 1;
+    const obj = await bucket.get(key, { range: { offset: dataBytes, length: indexBytes } });
+    if (!obj) return null;
+    index = decodeIndex(new Uint8Array(await obj.arrayBuffer()));
+  }
+  return { ...info, index };
+}
+
+/** Pieces read from one segment (JSON: one per message). */
+export interface SegmentSlice {
+  readonly pieces: Uint8Array[];
+  readonly bytes: number;
+  /** Stream position after the last byte read. */
+  readonly next: number;
+}
+
+/**
+ * Reads from `pos` (inside the segment) up to about `maxBytes`, not past
+ * stream position `limit`. Null when `pos` does not start a message of a JSON
+ * segment, or the object vanished.
+ */
+export async function readSegment(
+  bucket: SegmentBucket,
+  key: string,
+  d: SegmentDescriptor,
+  pos: number,
+  maxBytes: number,
+  json: boolean,
+  limit = d.end,
+): Promise<SegmentSlice | null> {
+  const plan = planRead(d, pos, maxBytes, json, limit);
+  return plan ? readPlanned(bucket, key, d, plan) : null;
+}
+
+/** Reads a planned range of a segment; null when the object vanished. */
+export async function readPlanned(
+  bucket: SegmentBucket,
+  key: string,
+  d: SegmentDescriptor,
+  plan: ReadPlan,
+): Promise<SegmentSlice | null> {
+  if (plan.to <= plan.from) return { pieces: [], bytes: 0, next: d.start + plan.from };
+  r2Counters.r2Gets += 1;
+  const obj = await bucket.get(key, { range: { offset: plan.from, length: plan.to - plan.from } });
+  if (!obj) return null;
+  const data = new Uint8Array(await obj.arrayBuffer());
+  if (data.length !== plan.to - plan.from) throw new Error(`short read of segment ${key}`);
+  return { pieces: piecesOf(plan, data), bytes: data.length, next: d.start + plan.to };
+}
+
+/** Reads a stream's head object; null when there is none (or it is unreadable). */
+export async function loadHead(bucket: SegmentBucket, key: string): Promise<SegmentHead | null> {
+  r2Counters.r2Gets += 1;
+  const obj = await bucket.get(key);
+  if (!obj) return null;
+  return parseHead(await obj.text()) ?? null;
+}

@@ -1,0 +1,89 @@
+/**
+ * Reads of a stream's own data, stitched across its sealed R2 segments and
+ * the hot log: a read that reaches the end of a segment continues in the next
+ * segment (or the hot log) until the read limit, so no response is ever empty
+ * at a segment boundary.
+ */
+import { locateInSegment, segmentKey, findMessage, type SegmentDescriptor } from "../cold/segment-format.js";
+import { loadDescriptor, readSegment } from "../cold/segment-reader.js";
+import { failure, type Failure, type Result } from "../protocol/errors.js";
+import { isFailure } from "../protocol/parse.js";
+import type { StreamHost } from "./host.js";
+import type { StreamMeta } from "./meta.js";
+import type { RangeOk } from "./rpc-types.js";
+import type { SegmentRow } from "./segment-index.js";
+
+const NOT_BOUNDARY = "Offset does not fall on a message boundary of this JSON stream";
+
+/** Reads [pos, limit) of the stream's own data, up to about `maxBytes`. */
+export async function readOwn(
+  host: StreamHost,
+  m: StreamMeta,
+  pos: number,
+  limit: number,
+  maxBytes: number,
+  json: boolean,
+): Promise<Result<RangeOk>> {
+  const pieces: Uint8Array[] = [];
+  let bytes = 0;
+  let at = pos;
+  while (at < limit && (bytes < maxBytes || pieces.length === 0)) {
+    const seg = host.segments.sealedAt(at);
+    if (!seg) {
+      const hot = host.store.read(at, limit, maxBytes - bytes, json);
+      if (isFailure(hot)) return hot;
+      pieces.push(...hot.pieces);
+      bytes += hot.bytes;
+      at = hot.next;
+      break;
+    }
+    const key = segmentKey(host.doId, m.instance, seg.seq);
+    const d = await descriptorOf(host, key);
+    const slice = await readSegment(host.requireBucket(), key, d, at, maxBytes - bytes, json, limit);
+    if (!slice) return failure(400, "invalid_offset", NOT_BOUNDARY);
+    pieces.push(...slice.pieces);
+    bytes += slice.bytes;
+    at = slice.next;
+    if (at < seg.end) break;
+  }
+  return { ok: true, pieces, bytes, next: at };
+}
+
+/** True when `pos` begins a message of the stream's own data (or is the tail). */
+export async function isOwnMessageBoundary(host: StreamHost, m: StreamMeta, pos: number): Promise<boolean> {
+  const seg = host.segments.sealedAt(pos);
+  if (!seg) return host.store.isMessageBoundary(pos, m.tail);
+  const d = await descriptorOf(host, segmentKey(host.doId, m.instance, seg.seq));
+  return findMessage(d.index, pos - d.start) >= 0;
+}
+
+/** Resolves a fork sub-offset in the stream's own data (hot or sealed). */
+export async function locateOwnSubOffset(
+  host: StreamHost,
+  m: StreamMeta,
+  pos: number,
+  sub: number,
+  limit: number,
+  json: boolean,
+): Promise<number | Failure> {
+  if (sub === 0) return pos;
+  const seg: SegmentRow | undefined = host.segments.sealedAt(pos);
+  if (!seg) return host.store.locateSubOffset(pos, sub, limit, json);
+  const d = await descriptorOf(host, segmentKey(host.doId, m.instance, seg.seq));
+  const r = locateInSegment(d, pos, sub, limit, json);
+  if (typeof r === "number") return r;
+  return failure(
+    400,
+    "invalid_header",
+    r === "bytes"
+      ? `Stream-Fork-Sub-Offset ${sub} is past the end of the append at the fork offset`
+      : `Stream-Fork-Sub-Offset ${sub} is more messages than the batch at the fork offset holds`,
+  );
+}
+
+async function descriptorOf(host: StreamHost, key: string): Promise<SegmentDescriptor> {
+  const d = await loadDescriptor(host.requireBucket(), key);
+  // The index says this segment is sealed: its object must exist.
+  if (!d) throw new Error(`sealed segment ${key} is missing from R2`);
+  return d;
+}

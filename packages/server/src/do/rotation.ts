@@ -1,0 +1,125 @@
+/**
+ * Sealing the hot log into R2 segments. Each seal covers the hot log up to
+ * the tail and goes through four steps; a crash after any of them is resumed
+ * by finishing the pending segment, so nothing is lost, duplicated or
+ * orphaned:
+ *
+ *   1. prepare  — record the segment row as pending (SQLite)
+ *   2. upload   — write the segment object (deterministic key, same bytes on retry)
+ *   3. head     — write the stream's head, so the edge can find the segment
+ *   4. commit   — mark the row sealed and delete its hot rows (one transaction)
+ */
+import {
+  encodeSegment,
+  headKey,
+  infoToMetadata,
+  segmentKey,
+  type LogRow,
+  type SegmentHead,
+} from "../cold/segment-format.js";
+import { isJsonType } from "../protocol/parse.js";
+import type { StreamHost } from "./host.js";
+import type { StreamMeta } from "./meta.js";
+import { baseSegment, ownStart, type SegmentRow } from "./segment-index.js";
+
+/** Steps after which a fault test can interrupt a seal. */
+export const ROTATION_STEPS = ["prepared", "uploaded", "headed"] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** How a rotation runs. */
+export interface RotationOptions {
+  /** Seal whatever the hot log holds, even below the thresholds (test-only). */
+  readonly force?: boolean;
+  /** Called after each step; a fault test crashes the object there. */
+  readonly after?: (step: RotationStep) => Promise<void> | void;
+}
+
+/** Thresholds that trigger a seal. */
+export interface RotationLimits {
+  readonly maxBytes: number;
+  readonly maxMessages: number;
+}
+
+/** True when the hot log has passed a threshold (cheap: call after every append). */
+export function needsRotation(hotBytes: number, hotMessages: number, limits: RotationLimits): boolean {
+  return hotBytes > 0 && (hotBytes >= limits.maxBytes || hotMessages >= limits.maxMessages);
+}
+
+/**
+ * Finishes any interrupted seal, then seals while the hot log is over a
+ * threshold. Returns the number of segments sealed.
+ */
+export async function rotate(host: StreamHost, limits: RotationLimits, opts: RotationOptions = {}): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const m = host.meta();
+    if (!m) return sealed;
+    const pending = host.segments.pending()[0];
+    const seg = pending ?? plan(host, m, limits, opts.force === true && sealed === 0);
+    if (!seg) return sealed;
+    if (!pending) {
+      host.transaction(() => host.segments.addPending(seg));
+      await opts.after?.("prepared");
+    }
+    await upload(host, m, seg);
+    await opts.after?.("uploaded");
+    await writeHead(host, m, seg.seq + 1);
+    await opts.after?.("headed");
+    // The stream may have been deleted or expired while R2 was awaited; its
+    // purge removes what was uploaded.
+    const now = host.meta();
+    if (!now || now.instance !== m.instance) return sealed;
+    host.transaction(() => {
+      host.segments.markSealed(seg.seq);
+      host.store.deleteRange(seg.start, seg.end);
+    });
+    host.sealedHot();
+    sealed += 1;
+  }
+}
+
+/** The next segment to seal: the hot log up to the tail, when over a threshold. */
+function plan(host: StreamHost, m: StreamMeta, limits: RotationLimits, force: boolean): SegmentRow | null {
+  const last = host.segments.last();
+  const start = last?.end ?? ownStart(m);
+  const end = m.tail;
+  if (end <= start) return null;
+  const messages = host.store.countMessages(start, end);
+  if (!force && !needsRotation(end - start, messages, limits)) return null;
+  const seq = m.segment;
+  if ((last && last.seq >= seq) || seq < baseSegment(m)) {
+    throw new Error(`segment numbering is inconsistent (next ${seq}, last ${last?.seq})`);
+  }
+  return { seq, start, end, messages, sealed: false };
+}
+
+async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow): Promise<void> {
+  const rows: LogRow[] = host.store.rows(seg.start, seg.end);
+  const covered = rows.reduce((n, r) => n + r.data.length, 0);
+  if (rows[0]?.pos !== seg.start || covered !== seg.end - seg.start) {
+    throw new Error(`hot rows for segment ${seg.seq} do not cover [${seg.start}, ${seg.end})`);
+  }
+  const body = encodeSegment(rows, seg.start, seg.end);
+  const sha256 = await crypto.subtle.digest("SHA-256", body);
+  await host.requireBucket().put(segmentKey(host.doId, m.instance, seg.seq), body, {
+    customMetadata: infoToMetadata({ ...seg, instance: m.instance, segment: seg.seq }),
+    httpMetadata: { contentType: isJsonType(m.contentType) ? "application/json" : "application/octet-stream" },
+    sha256,
+  });
+}
+
+async function writeHead(host: StreamHost, m: StreamMeta, sealed: number): Promise<void> {
+  const head: SegmentHead = {
+    v: 1,
+    instance: m.instance,
+    contentType: m.contentType,
+    base: baseSegment(m),
+    ownStart: ownStart(m),
+    sealed,
+    ttlSeconds: m.ttlSeconds,
+    expiresAtMs: m.expiresAtMs,
+  };
+  await host.requireBucket().put(headKey(host.doId), JSON.stringify(head), {
+    httpMetadata: { contentType: "application/json" },
+  });
+}

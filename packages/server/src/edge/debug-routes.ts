@@ -1,0 +1,64 @@
+/**
+ * Test-only routes under `/v1/_debug`, answered only when DEBUG_ENDPOINTS is
+ * "true" (never in a deployment): raw storage facts of a stream, a forced
+ * segment seal that can crash the object after a chosen step, and the R2
+ * objects stored for a stream (to prove there are no orphans).
+ */
+import { Hono, type Context } from "hono";
+import type { Env } from "../env.js";
+import { failure } from "../protocol/errors.js";
+import { streamPrefix } from "../cold/segment-format.js";
+import { authorize } from "./auth-middleware.js";
+import { STREAM_PREFIX, parseStreamPath, type StreamPath } from "./paths.js";
+import { errorResponse } from "./respond.js";
+import { check } from "./stream-routes.js";
+
+type Ctx = Context<{ Bindings: Env }>;
+
+async function streamOf(c: Ctx, route: string): Promise<StreamPath> {
+  const path = check(parseStreamPath(new URL(c.req.url).pathname.replace(`/v1/_debug/${route}/`, STREAM_PREFIX)));
+  await authorize(c, path.project, "read", path.name);
+  return path;
+}
+
+const stubOf = (c: Ctx, key: string) => c.env.STREAMS.get(c.env.STREAMS.idFromName(key));
+
+/** The debug routes (404 unless DEBUG_ENDPOINTS is "true"). */
+export function debugRoutes(): Hono<{ Bindings: Env }> {
+  const app = new Hono<{ Bindings: Env }>();
+  app.use("*", async (c, next) => {
+    if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
+    await next();
+  });
+
+  app.get("/storage/*", async (c) => {
+    const path = await streamOf(c, "storage");
+    return c.json(await stubOf(c, path.key).storageStats());
+  });
+
+  // ?crash=<step>: the object aborts right after that step of the seal (do/rotation.ts).
+  app.post("/rotate/*", async (c) => {
+    const path = await streamOf(c, "rotate");
+    try {
+      return c.json({ crashed: false, ...(await stubOf(c, path.key).debugRotate(c.req.query("crash") ?? null)) });
+    } catch (e) {
+      return c.json({ crashed: true, error: String(e) });
+    }
+  });
+
+  app.get("/segments/*", async (c) => {
+    const path = await streamOf(c, "segments");
+    const bucket = c.env.SEGMENTS;
+    if (!bucket) return c.json({ keys: [] });
+    const prefix = streamPrefix(c.env.STREAMS.idFromName(path.key).toString());
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await bucket.list({ prefix, cursor, limit: 1000 });
+      keys.push(...page.objects.map((o) => o.key));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    return c.json({ keys });
+  });
+  return app;
+}
