@@ -5,9 +5,11 @@
  * keep `public` caching.
  */
 import { describe, expect, test } from "vitest";
+import { TEST_VARS } from "./global-setup.js";
 import { bearer, createProject, projectStreamUrl, tokenFor } from "./support/auth.js";
 
-const CHUNK = 1024 * 1024; // MAX_READ_BYTES: reads of a longer stream stop short of the tail (cacheable chunks)
+// MAX_READ_BYTES: reads of a longer stream stop short of the tail (cacheable chunks).
+const CHUNK = Number(TEST_VARS.MAX_READ_BYTES);
 
 describe("private stream caching", () => {
   test("a private stream's cached read is never served to an unauthorised caller", async () => {

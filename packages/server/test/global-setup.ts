@@ -18,6 +18,11 @@ export const TEST_VARS = {
   // Root admin secret for the auth tests (test/auth-*.test.ts).
   ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123456789",
   PROJECT_CACHE_TTL_MS: "1000",
+  // 256 KiB read chunks keep the byte-exact cold tests quick while crossing many chunk edges.
+  MAX_READ_BYTES: String(256 * 1024),
+  // Cold storage: 4 MiB / 8000-message segments (test/cold-*.test.ts).
+  SEGMENT_MAX_BYTES: String(4 * 1024 * 1024),
+  SEGMENT_MAX_MESSAGES: "8000",
 } as const;
 
 /** The cold-storage Worker: the tiniest thresholds, so every append crosses into a new segment. */
