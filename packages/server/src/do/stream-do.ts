@@ -226,18 +226,22 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   // ---- cold storage ---------------------------------------------------------
 
   /**
-   * Test-only (`DEBUG_ENDPOINTS`): seals now, even below the thresholds, and
-   * optionally crashes the object right after a step of the seal.
+   * Test-only (`DEBUG_ENDPOINTS`): finishes a pending seal and (with `force`)
+   * seals now even below the thresholds; optionally crashes the object right
+   * after a step of the seal.
    */
-  async debugRotate(crashAfter: string | null): Promise<{ sealed: number }> {
+  async debugRotate(crashAfter: string | null, force = true): Promise<{ sealed: number }> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
     const step = ROTATION_STEPS.find((s) => s === crashAfter);
     if (crashAfter !== null && !step) throw new Error(`unknown rotation step ${crashAfter}`);
     const sealed = await this.exclusive(() =>
       this.rotateNow({
-        force: true,
-        after: (s: RotationStep) => {
-          if (s === step) this.ctx.abort(`fault injected after ${s}`);
+        force,
+        after: async (s: RotationStep) => {
+          if (s !== step) return;
+          // Crash once the step is durable (an abort discards unflushed writes).
+          await this.ctx.storage.sync();
+          this.ctx.abort(`fault injected after ${s}`);
         },
       }),
     );
@@ -245,7 +249,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** Seals under the object's lock; failures are logged and retried from the alarm. */
-  private async rotateNow(opts: { force?: boolean; after?: (s: RotationStep) => void }): Promise<number> {
+  private async rotateNow(opts: { force?: boolean; after?: (s: RotationStep) => Promise<void> }): Promise<number> {
     if (!this.env.SEGMENTS) return 0;
     const m = this.meta();
     if (!m) return 0;
@@ -381,7 +385,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   storageBytes(): number {
-    return this.ctx.storage.sql.databaseSize;
+    const size = this.ctx.storage.sql.databaseSize;
+    // Pages freed by sealed segments are reused before the file grows.
+    try {
+      const one = (p: string) => Number(this.ctx.storage.sql.exec(`PRAGMA ${p}`).one()[p] ?? 0);
+      return Math.max(0, size - one("freelist_count") * one("page_size"));
+    } catch {
+      return size;
+    }
   }
 
   appended(m: StreamMeta, messages: number): void {

@@ -36,11 +36,13 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     return c.json(await stubOf(c, path.key).storageStats());
   });
 
-  // ?crash=<step>: the object aborts right after that step of the seal (do/rotation.ts).
+  // ?crash=<step>: the object aborts right after that step of the seal (do/rotation.ts);
+  // ?force=0: only finish a pending seal.
   app.post("/rotate/*", async (c) => {
     const path = await streamOf(c, "rotate");
     try {
-      return c.json({ crashed: false, ...(await stubOf(c, path.key).debugRotate(c.req.query("crash") ?? null)) });
+      const r = await stubOf(c, path.key).debugRotate(c.req.query("crash") ?? null, c.req.query("force") !== "0");
+      return c.json({ crashed: false, ...r });
     } catch (e) {
       return c.json({ crashed: true, error: String(e) });
     }

@@ -31,9 +31,9 @@ export async function r2Keys(url: string): Promise<string[]> {
   return ((await res.json()) as { keys: string[] }).keys;
 }
 
-/** Forces a seal; `crash` aborts the object right after that step. */
+/** Forces a seal; `crash` aborts the object right after that step; "resume" only finishes a pending one. */
 export async function forceRotate(url: string, crash?: string): Promise<{ crashed: boolean; sealed?: number }> {
-  const q = crash ? `?crash=${crash}` : "";
+  const q = crash === "resume" ? "?force=0" : crash ? `?crash=${crash}` : "";
   const res = await fetch(`${debugUrl(url, "rotate")}${q}`, { method: "POST" });
   expect(res.status).toBe(200);
   return (await res.json()) as { crashed: boolean; sealed?: number };
