@@ -48,6 +48,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Messages in the hot log since the last segment; null until counted. */
   private hotMessages: number | null = null;
   private rotationQueued = false;
+  /** Test-only: purge attempts still to fail (debugFailPurges). */
+  private failPurges = 0;
   /** Requests served, by kind, since this instance started (for tests and /v1/_debug). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
@@ -248,6 +250,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return { sealed };
   }
 
+  /** Test-only (`DEBUG_ENDPOINTS`): the next `count` purge attempts fail, as if R2 were down. */
+  async debugFailPurges(count: number): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    this.failPurges = count;
+  }
+
   /** Seals under the object's lock; failures are logged and retried from the alarm. */
   private async rotateNow(opts: { force?: boolean; after?: (s: RotationStep) => Promise<void> }): Promise<number> {
     if (!this.env.SEGMENTS) return 0;
@@ -275,6 +283,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     if (!this.env.SEGMENTS) return false;
     for (const instance of todo) {
       try {
+        if (this.failPurges > 0 && this.failPurges--) throw new Error("fault injected: R2 unavailable");
         await purgeInstance(this.env.SEGMENTS, this.doId, instance);
         this.segments.donePurge(instance);
       } catch (e) {

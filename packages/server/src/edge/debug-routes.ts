@@ -1,8 +1,9 @@
 /**
  * Test-only routes under `/v1/_debug`, answered only when DEBUG_ENDPOINTS is
  * "true" (never in a deployment): raw storage facts of a stream, a forced
- * segment seal that can crash the object after a chosen step, and the R2
- * objects stored for a stream (to prove there are no orphans).
+ * segment seal that can crash the object after a chosen step, failing R2
+ * purges, and the R2 objects stored for a stream (to prove there are no
+ * orphans).
  */
 import { Hono, type Context } from "hono";
 import type { Env } from "../env.js";
@@ -46,6 +47,13 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     } catch (e) {
       return c.json({ crashed: true, error: String(e) });
     }
+  });
+
+  // ?count=n: the stream's next n R2 purge attempts fail (they are retried from its alarm).
+  app.post("/fail-purges/*", async (c) => {
+    const path = await streamOf(c, "fail-purges");
+    await stubOf(c, path.key).debugFailPurges(Number(c.req.query("count") ?? "1"));
+    return c.json({ ok: true });
   });
 
   app.get("/segments/*", async (c) => {
