@@ -1,6 +1,7 @@
 /** The workload list, in the order they run and appear in the report. */
 import { concurrentManyStreams, concurrentOneStream, sequentialAppends } from "./appends.ts";
 import { catchUpRead } from "./catch-up.ts";
+import { catchUpHot, catchUpSealed } from "./catch-up-tiers.ts";
 import { estuaryFanOut } from "./estuary.ts";
 import { liveWorkloads } from "./live-latency.ts";
 import { producerBatched } from "./producer.ts";
@@ -13,6 +14,8 @@ export const WORKLOADS: readonly Workload[] = [
   concurrentManyStreams,
   producerBatched,
   catchUpRead,
+  catchUpHot,
+  catchUpSealed,
   ...liveWorkloads,
   estuaryFanOut,
 ];
