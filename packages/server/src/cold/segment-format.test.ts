@@ -33,7 +33,7 @@ function rows(start: number, batches: string[][]): LogRow[] {
 function descriptor(start: number, batches: string[][]): { d: SegmentDescriptor; body: Uint8Array } {
   const r = rows(start, batches);
   const end = start + r.reduce((n, x) => n + x.data.length, 0);
-  const body = encodeSegment(r, start, end);
+  const body = encodeSegment(r, start, end, r.length);
   const index = decodeIndex(body.subarray(end - start));
   return { d: { instance: "i", segment: 3, start, end, messages: r.length, index }, body };
 }
@@ -74,6 +74,13 @@ describe("segment format", () => {
     expect(locateInSegment(d, 106, 4, d.end, true)).toBe("messages");
     expect(locateInSegment(d, 100, 5, d.end, false)).toBe(105);
     expect(locateInSegment(d, 100, 6, d.end, false)).toBe("bytes");
+  });
+
+  test("encoding refuses rows that do not cover the range", () => {
+    const r = rows(0, [["ab", "c"]]);
+    expect(() => encodeSegment(r, 0, 4, 2)).toThrow();
+    expect(() => encodeSegment(r.slice(1), 0, 3, 1)).toThrow();
+    expect(() => encodeSegment(r, 0, 3, 1)).toThrow();
   });
 
   test("metadata, heads and keys round-trip; junk is refused", () => {

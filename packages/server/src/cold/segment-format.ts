@@ -82,17 +82,27 @@ export interface LogRow {
   readonly flags: number;
 }
 
-/** Builds a segment object body from contiguous hot-log rows covering [start, end). */
-export function encodeSegment(rows: readonly LogRow[], start: number, end: number): Uint8Array {
+/**
+ * Builds a segment object body from contiguous hot-log rows covering
+ * [start, end) that hold `messages` message starts, in one pass (the rows can
+ * come straight from a cursor). Throws when the rows do not match.
+ */
+export function encodeSegment(rows: Iterable<LogRow>, start: number, end: number, messages: number): Uint8Array {
   const dataBytes = end - start;
-  const starts = rows.filter((r) => (r.flags & 1) !== 0);
-  const out = new Uint8Array(dataBytes + 4 * starts.length);
-  for (const r of rows) out.set(r.data, r.pos - start);
+  const out = new Uint8Array(dataBytes + 4 * messages);
   const view = new DataView(out.buffer, dataBytes);
-  starts.forEach((r, i) => {
+  let at = start;
+  let i = 0;
+  for (const r of rows) {
+    if (r.pos !== at || at + r.data.length > end) throw new Error(`hot rows do not cover [${start}, ${end})`);
+    out.set(r.data, r.pos - start);
+    at += r.data.length;
+    if ((r.flags & 1) === 0) continue;
+    if (i >= messages) throw new Error(`more than ${messages} messages in [${start}, ${end})`);
     const rel = r.pos - start;
-    view.setUint32(4 * i, ((r.flags & 2) !== 0 ? INDEX_BATCH_BIT | rel : rel) >>> 0, true);
-  });
+    view.setUint32(4 * i++, ((r.flags & 2) !== 0 ? INDEX_BATCH_BIT | rel : rel) >>> 0, true);
+  }
+  if (at !== end || i !== messages) throw new Error(`hot rows do not cover [${start}, ${end})`);
   return out;
 }
 

@@ -9,14 +9,7 @@
  *   3. head     — write the stream's head, so the edge can find the segment
  *   4. commit   — mark the row sealed and delete its hot rows (one transaction)
  */
-import {
-  encodeSegment,
-  headKey,
-  infoToMetadata,
-  segmentKey,
-  type LogRow,
-  type SegmentHead,
-} from "../cold/segment-format.js";
+import { encodeSegment, headKey, infoToMetadata, segmentKey, type SegmentHead } from "../cold/segment-format.js";
 import { isJsonType } from "../protocol/parse.js";
 import type { StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
@@ -94,12 +87,8 @@ function plan(host: StreamHost, m: StreamMeta, limits: RotationLimits, force: bo
 }
 
 async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow): Promise<void> {
-  const rows: LogRow[] = host.store.rows(seg.start, seg.end);
-  const covered = rows.reduce((n, r) => n + r.data.length, 0);
-  if (rows[0]?.pos !== seg.start || covered !== seg.end - seg.start) {
-    throw new Error(`hot rows for segment ${seg.seq} do not cover [${seg.start}, ${seg.end})`);
-  }
-  const body = encodeSegment(rows, seg.start, seg.end);
+  // One pass from the cursor into the object body: the segment is held in memory once.
+  const body = encodeSegment(host.store.rows(seg.start, seg.end), seg.start, seg.end, seg.messages);
   const sha256 = await crypto.subtle.digest("SHA-256", body);
   await host.requireBucket().put(segmentKey(host.doId, m.instance, seg.seq), body, {
     customMetadata: infoToMetadata({ ...seg, instance: m.instance, segment: seg.seq }),

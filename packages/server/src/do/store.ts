@@ -208,16 +208,14 @@ export class StreamStore {
     return row !== undefined && (row.flags & MSG_START) !== 0;
   }
 
-  /** The hot rows in [start, end), in order (for sealing a segment). */
-  rows(start: number, end: number): { pos: number; data: Uint8Array; flags: number }[] {
-    const out: { pos: number; data: Uint8Array; flags: number }[] = [];
+  /** The hot rows in [start, end), in order, one at a time (for sealing a segment). */
+  *rows(start: number, end: number): Generator<{ pos: number; data: Uint8Array; flags: number }> {
     const cursor = this.sql.exec<{ pos: number; data: ArrayBuffer; flags: number }>(
       "SELECT pos, data, flags FROM log WHERE pos >= ? AND pos < ? ORDER BY pos",
       start,
       end,
     );
-    for (const r of cursor) out.push({ pos: r.pos, data: new Uint8Array(r.data), flags: r.flags });
-    return out;
+    for (const r of cursor) yield { pos: r.pos, data: new Uint8Array(r.data), flags: r.flags };
   }
 
   /** Messages (appends, for byte streams) starting in [start, end). */
