@@ -6,7 +6,8 @@
  * their source's segments.
  */
 import { describe, expect, inject, test } from "vitest";
-import { parseToken, r2Keys, readToEnd, settled, stats, token } from "./support/cold.js";
+import { TEST_VARS } from "./global-setup.js";
+import { metrics, parseToken, r2Keys, readToEnd, settled, stats, token } from "./support/cold.js";
 
 const base = inject("coldBaseUrl");
 let n = 0;
@@ -124,5 +125,28 @@ describe("cold lifecycle", () => {
     expect(await r2Keys(fork)).toEqual([]);
     expect(await r2Keys(src)).toEqual([]);
     expect(await stats(src)).toMatchObject({ meta: false, purges: 0 });
+  }, 30_000);
+
+  test("a soft-deleted source answers 410 at the edge too, while its fork still reads its segments", async () => {
+    const src = url("cold-soft");
+    const fork = url("cold-soft-fork");
+    const chunk = Number(TEST_VARS.MAX_READ_BYTES);
+    const bytes = "0123456789abcdef".repeat((4 * chunk) / 16);
+    await fetch(src, { method: "PUT", headers: { "content-type": "text/plain" } });
+    for (let i = 0; i < 4; i++) await post(src, bytes.slice(i * chunk, (i + 1) * chunk));
+    await settled(src);
+    const before = (await metrics(base)).coldReads!;
+    expect((await fetch(`${src}?offset=-1`)).status).toBe(200);
+    expect((await metrics(base)).coldReads).toBe(before + 1);
+
+    expect(
+      (await fetch(fork, { method: "PUT", headers: { "stream-forked-from": new URL(src).pathname } })).status,
+    ).toBe(201);
+    expect((await fetch(src, { method: "DELETE" })).status).toBe(204);
+    const gone = await fetch(`${src}?offset=${token(0, 1)}`);
+    expect(gone.status).toBe(410);
+    expect(await text(fork)).toBe(bytes);
+    expect((await fetch(fork, { method: "DELETE" })).status).toBe(204);
+    expect(await r2Keys(src)).toEqual([]);
   }, 30_000);
 });

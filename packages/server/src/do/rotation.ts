@@ -56,7 +56,9 @@ export async function rotate(host: StreamHost, limits: RotationLimits, opts: Rot
     }
     await upload(host, m, seg);
     await opts.after?.("uploaded");
-    await writeHead(host, m, seg.seq + 1);
+    // A soft-deleted stream (410) keeps its segments for its forks but no head:
+    // the edge must not serve it.
+    if (m.state === "live") await writeHead(host, m, seg.seq + 1);
     await opts.after?.("headed");
     // The stream may have been deleted or expired while R2 was awaited; its
     // purge removes what was uploaded.

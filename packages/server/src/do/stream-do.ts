@@ -28,9 +28,9 @@ import type {
   ReadRequest,
 } from "./rpc-types.js";
 import { StreamStore } from "./store.js";
-import { SegmentIndex, ownStart } from "./segment-index.js";
-import { needsRotation, rotate, ROTATION_STEPS, type RotationLimits, type RotationStep } from "./rotation.js";
-import { purgeInstance } from "./purge.js";
+import { SegmentIndex } from "./segment-index.js";
+import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
+import { ColdStorage } from "./cold-storage.js";
 
 const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
@@ -44,12 +44,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   readonly hotStorageLimitBytes: number;
-  private readonly limits: RotationLimits;
-  /** Messages in the hot log since the last segment; null until counted. */
-  private hotMessages: number | null = null;
-  private rotationQueued = false;
-  /** Test-only: purge attempts still to fail (debugFailPurges). */
-  private failPurges = 0;
+  private readonly cold: ColdStorage;
   /** Requests served, by kind, since this instance started (for tests and /v1/_debug). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
@@ -66,7 +61,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.maxAppendBytes = config.maxAppendBytes;
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
-    this.limits = { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages };
+    this.cold = new ColdStorage({
+      host: this,
+      bucket: env.SEGMENTS,
+      limits: { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages },
+      scheduleRetry: () => this.scheduleRetry(),
+      exclusive: (fn) => this.exclusive(fn),
+    });
     this.doId = ctx.id.toString();
     this.store = new StreamStore(ctx.storage.sql);
     this.segments = new SegmentIndex(ctx.storage.sql);
@@ -146,6 +147,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         m.state = "soft_deleted";
         this.saveMeta(m);
         closeFeeds(this.ctx);
+        await this.cold.hideFromEdge(m);
         return { ok: true, softDeleted: true };
       }
       await this.destroy(m);
@@ -218,7 +220,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (m) this.expireIfDue(m);
       const after = this.loadRaw();
       if (after?.pendingRelease) await this.destroy(after);
-      else if (after) await this.rotateNow({});
+      else if (after?.state === "soft_deleted") await this.cold.hideFromEdge(after);
+      else if (after) await this.cold.rotate({});
       await this.settle();
       const left = this.loadRaw();
       if (left) this.scheduleExpiry(left);
@@ -237,7 +240,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     const step = ROTATION_STEPS.find((s) => s === crashAfter);
     if (crashAfter !== null && !step) throw new Error(`unknown rotation step ${crashAfter}`);
     const sealed = await this.exclusive(() =>
-      this.rotateNow({
+      this.cold.rotate({
         force,
         after: async (s: RotationStep) => {
           if (s !== step) return;
@@ -253,51 +256,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` purge attempts fail, as if R2 were down. */
   async debugFailPurges(count: number): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
-    this.failPurges = count;
-  }
-
-  /** Seals under the object's lock; failures are logged and retried from the alarm. */
-  private async rotateNow(opts: { force?: boolean; after?: (s: RotationStep) => Promise<void> }): Promise<number> {
-    if (!this.env.SEGMENTS) return 0;
-    const m = this.meta();
-    if (!m) return 0;
-    if (opts.force || this.segments.pending().length > 0 || this.overThreshold(m)) this.scheduleRetry();
-    try {
-      return await rotate(this, this.limits, opts);
-    } catch (e) {
-      console.error(JSON.stringify({ msg: "segment seal failed; will retry", stream: m.key, error: String(e) }));
-      return 0;
-    }
-  }
-
-  private overThreshold(m: StreamMeta): boolean {
-    const start = this.segments.last()?.end ?? ownStart(m);
-    this.hotMessages ??= this.store.countMessages(start, m.tail);
-    return needsRotation(m.tail - start, this.hotMessages, this.limits);
-  }
-
-  /** Deletes the R2 objects of gone instances; true when none are left. */
-  private async finishPurges(): Promise<boolean> {
-    const todo = this.segments.purges();
-    if (todo.length === 0) return true;
-    if (!this.env.SEGMENTS) return false;
-    for (const instance of todo) {
-      try {
-        if (this.failPurges > 0 && this.failPurges--) throw new Error("fault injected: R2 unavailable");
-        await purgeInstance(this.env.SEGMENTS, this.doId, instance);
-        this.segments.donePurge(instance);
-      } catch (e) {
-        console.error(JSON.stringify({ msg: "segment purge failed; will retry", instance, error: String(e) }));
-        this.scheduleRetry();
-        return false;
-      }
-    }
-    return true;
+    this.cold.failPurges = count;
   }
 
   /** Purges what it can; frees all storage when neither a stream nor a purge is left. */
   private async settle(): Promise<void> {
-    if ((await this.finishPurges()) && this.loadRaw() === null) await this.wipe();
+    if ((await this.cold.finishPurges()) && this.loadRaw() === null) await this.wipe();
   }
 
   private scheduleRetry(): void {
@@ -305,13 +269,6 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);
-  }
-
-  /** Drops the stream's data and segment index; its R2 objects are purged later. */
-  private dropData(m: StreamMeta): void {
-    if (this.segments.any()) this.segments.addPurge(m.instance, Date.now());
-    this.segments.clear();
-    this.store.clearData();
   }
 
   /** Frees all storage: no stream and no purge left here. */
@@ -368,7 +325,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         if (!m.pendingRelease) {
           m.pendingRelease = true;
           this.transaction(() => {
-            this.dropData(m);
+            this.cold.dropData(m);
             this.saveMeta(m);
           });
         }
@@ -379,11 +336,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       }
     }
     this.transaction(() => {
-      this.dropData(m);
+      this.cold.dropData(m);
       this.store.clearMeta();
     });
     this.cached = null;
-    this.hotMessages = null;
     closeFeeds(this.ctx);
     await this.settle();
   }
@@ -405,18 +361,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   appended(m: StreamMeta, messages: number): void {
-    if (this.hotMessages !== null) this.hotMessages += messages;
-    if (!this.env.SEGMENTS || this.rotationQueued || messages === 0 || !this.overThreshold(m)) return;
-    this.rotationQueued = true;
-    // After the append is acknowledged: the seal runs in the background, under the lock.
-    void this.exclusive(() => {
-      this.rotationQueued = false;
-      return this.rotateNow({});
-    });
+    this.cold.appended(m, messages);
   }
 
   sealedHot(): void {
-    this.hotMessages = null;
+    this.cold.resetCount();
   }
 
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
@@ -437,15 +386,16 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     if (m.refCount > 0) {
       m.state = "soft_deleted";
       this.saveMeta(m);
+      // The alarm removes the segment head, so the edge stops serving it.
+      if (this.segments.any()) this.scheduleRetry();
     } else {
       m.pendingRelease = m.forkSource !== null;
       this.transaction(() => {
-        this.dropData(m);
+        this.cold.dropData(m);
         if (m.pendingRelease) this.saveMeta(m);
         else this.store.clearMeta();
       });
       this.cached = m.pendingRelease ? m : null;
-      this.hotMessages = null;
       if (m.pendingRelease) {
         // The fork source is released from the alarm, which may await.
         this.alarmAt = null;
