@@ -117,6 +117,7 @@ describe("cold reads", () => {
     expect(ends.at(-1)!.position).toBe(pos);
     expect((await settled(s, (st) => st.segments >= 10)).segments).toBeGreaterThanOrEqual(10);
 
+    const before = await metrics(main);
     const picks = Array.from({ length: 500 }, () => Math.floor(rand() * messages.length));
     await pool(picks, 4, async (k) => {
       const p = starts[k]!;
@@ -128,6 +129,8 @@ describe("cold reads", () => {
       expect(text).toBe(`[${messages.slice(k, k + items.length).join(",")}]`);
       expect(parseToken(res.headers.get("stream-next-offset")!).position).toBe(starts[k + items.length] ?? pos);
     });
+
+    expect((await metrics(main)).coldReads! - before.coldReads!).toBeGreaterThan(250);
 
     const { bodies } = await readToEnd(s);
     const dec = new TextDecoder();

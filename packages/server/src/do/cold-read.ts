@@ -38,8 +38,14 @@ export async function readOwn(
       break;
     }
     const key = segmentKey(host.doId, m.instance, seg.seq);
-    const d = await descriptorOf(host, key);
-    const slice = await readSegment(host.requireBucket(), key, d, at, maxBytes - bytes, json, limit);
+    let slice;
+    try {
+      const d = await descriptorOf(host, key);
+      slice = await readSegment(host.requireBucket(), key, d, at, maxBytes - bytes, json, limit);
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "sealed segment read failed", key, error: String(e) }));
+      return failure(503, "unavailable", "Sealed stream data could not be read from R2; retry the request");
+    }
     if (!slice) return failure(400, "invalid_offset", NOT_BOUNDARY);
     pieces.push(...slice.pieces);
     bytes += slice.bytes;
