@@ -26,6 +26,7 @@ import type {
   ReadOk,
   ReadRequest,
 } from "./rpc-types.js";
+import { CountingSql, type SqlTotals } from "./sql-counter.js";
 import { StreamStore } from "./store.js";
 
 const RELEASE_RETRY_MS = 5_000;
@@ -33,6 +34,7 @@ const RELEASE_RETRY_MS = 5_000;
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
+  private readonly sql: CountingSql;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   private cached: StreamMeta | null | undefined;
@@ -48,7 +50,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     const config = readConfig(env);
     this.maxAppendBytes = config.maxAppendBytes;
     this.maxReadBytes = config.maxReadBytes;
-    this.store = new StreamStore(ctx.storage.sql);
+    this.sql = new CountingSql(ctx.storage.sql);
+    this.store = new StreamStore(this.sql);
     this.store.ensureSchema();
   }
 
@@ -143,6 +146,16 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       constructedAt: this.constructedAt,
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
+    };
+  }
+
+  /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
+  async counters(): Promise<SqlTotals & FeedHubStats & { feeds: number; constructedAt: number }> {
+    return {
+      ...this.sql.totals(),
+      ...this.feedStats,
+      feeds: this.ctx.getWebSockets().length,
+      constructedAt: this.constructedAt,
     };
   }
 

@@ -4,6 +4,8 @@
  * `GET /v1/metrics` (tests, benchmarks, the dashboard).
  */
 export const metrics = {
+  /** Requests this isolate served (the metrics endpoint itself excluded). */
+  workerRequests: 0,
   /** RPC calls made to StreamDOs, by kind. */
   doReads: 0,
   doWrites: 0,
@@ -24,7 +26,7 @@ export const metrics = {
   cachePuts: 0,
 };
 
-/** A snapshot of the counters. */
+/** A snapshot of the counters, with `doRequests`: every StreamDO request this isolate made. */
 export function snapshot(): Record<string, number> {
-  return { ...metrics };
+  return { ...metrics, doRequests: metrics.doReads + metrics.doWrites + metrics.doOther };
 }
