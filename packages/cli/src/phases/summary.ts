@@ -1,0 +1,49 @@
+/**
+ * Step 7: what exists now, what it costs to leave running, and how to
+ * remove it. Prices: Cloudflare list prices as in docs/benchmarks.md.
+ */
+import { relative } from "node:path";
+import { SECRETS_FILE } from "../scaffold.js";
+import type { Phase, SetupContext } from "../setup-context.js";
+
+/** Lines describing what a run left behind. */
+export function summaryLines(ctx: SetupContext): string[] {
+  const res = ctx.resources;
+  const rel = relative(process.cwd(), ctx.dir) || ".";
+  const lines: string[] = [];
+  if (ctx.local) {
+    lines.push(`Local workspace: ${rel} (bundles; deploy it later with setup without --local)`);
+    lines.push(`Local state:     ${ctx.stateDir}`);
+    lines.push(`Run it:          cd ${rel} && npx wrangler dev --persist-to ${ctx.stateDir}`);
+  } else {
+    lines.push(`Workspace: ${rel}  (${SECRETS_FILE} holds the ADMIN_TOKEN; gitignored)`);
+    lines.push(`Worker:    ${ctx.worker}${ctx.deployed ? ` at ${ctx.url ?? "(URL not shown by wrangler)"}` : " (not deployed yet: npm run deploy)"}`);
+    for (const r of res?.created ?? []) lines.push(`created    ${r}`);
+    for (const r of res?.reused ?? []) lines.push(`reused     ${r}`);
+  }
+  if (ctx.project) lines.push(`Project:   ${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`);
+  if (!ctx.local) {
+    lines.push(
+      "",
+      "Cost of leaving it running: nothing while idle beyond your plan (Workers Free: $0; Workers Paid: $5/month minimum).",
+      "Use is billed per request and per GB stored: Worker requests $0.30/M, Durable Object requests $0.15/M,",
+      "SQLite storage $0.20/GB-month over 5 GB, R2 $0.015/GB-month over 10 GB (list prices of 2026-11-22;",
+      "check Cloudflare's pricing pages). Workloads and their monthly cost: docs/benchmarks.md in the repository.",
+      "",
+      "To remove everything:",
+      `  npx wrangler delete --name ${ctx.worker}`,
+      ...(res?.kv ?? []).map((k) => `  npx wrangler kv namespace delete --namespace-id ${k.id ?? "<id>"}`),
+      ...(res?.r2 ?? []).map((b) => `  npx wrangler r2 bucket delete ${b.bucket}`),
+      ...(res?.queues ?? []).map((q) => `  npx wrangler queues delete ${q.name}`),
+    );
+  }
+  return lines;
+}
+
+/** The summary phase. */
+export const summary: Phase = {
+  title: "Summary",
+  async run(ctx) {
+    ctx.ui.note(summaryLines(ctx).join("\n"), "What was set up");
+  },
+};
