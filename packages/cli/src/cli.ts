@@ -84,7 +84,12 @@ export interface ParsedArgs {
 /** Parses argv (without node and script); usage errors throw CliError. */
 export function parseCli(argv: readonly string[]): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
     return { words: positionals, flags: values as Record<string, string | boolean | undefined> };
   } catch (e) {
     throw new UsageError((e as Error).message);

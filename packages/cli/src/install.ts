@@ -22,7 +22,10 @@ export function installer(ui: Ui): Installer {
     const r = await ui.spin(`${pm} install`, () => exec({ command: pm, args: ["install"], cwd: dir }));
     if (r.code !== 0) {
       const tail = (r.stderr || r.stdout).trim().split("\n").slice(-6).join("\n");
-      throw new CliError(`${pm} install failed in ${dir}:\n${tail}`, `fix the problem, then run \`${pm} install\` there and re-run setup`);
+      throw new CliError(
+        `${pm} install failed in ${dir}:\n${tail}`,
+        `fix the problem, then run \`${pm} install\` there and re-run setup`,
+      );
     }
   };
 }

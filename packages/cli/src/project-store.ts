@@ -27,7 +27,10 @@ export class ProjectStore {
   /** The stored config of `name`, or null. */
   async get(name: string): Promise<ProjectConfig | null> {
     const key = PROJECT_KEY_PREFIX + name;
-    const r = await this.wrangler.run({ args: ["kv", "key", "get", key, ...kvFlags(this.target), "--text"], cwd: this.target.cwd });
+    const r = await this.wrangler.run({
+      args: ["kv", "key", "get", key, ...kvFlags(this.target), "--text"],
+      cwd: this.target.cwd,
+    });
     const text = r.stdout.trim();
     if (text === NOT_FOUND || text === "") return null;
     let raw: unknown;

@@ -4,7 +4,12 @@
  * the CLI cannot store what the Worker would refuse to read.
  */
 import { exportJWK, generateSecret } from "jose";
-import { PROJECT_NAME_RE, parseProjectConfig, type ProjectConfig, type SigningKey } from "@durable-streams-edge/server/node";
+import {
+  PROJECT_NAME_RE,
+  parseProjectConfig,
+  type ProjectConfig,
+  type SigningKey,
+} from "@durable-streams-edge/server/node";
 import { CliError } from "./errors.js";
 
 /** An HS256 key as stored in a project config. */
@@ -12,7 +17,9 @@ export type HmacKey = Extract<SigningKey, { alg: "HS256" }>;
 
 /** Checks a project name; a string says what is wrong. */
 export function projectNameProblem(name: string): string | undefined {
-  return PROJECT_NAME_RE.test(name) ? undefined : "use 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit";
+  return PROJECT_NAME_RE.test(name)
+    ? undefined
+    : "use 1-63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit";
 }
 
 function valid(raw: unknown): ProjectConfig {
@@ -48,7 +55,11 @@ export async function rotateKey(config: ProjectConfig, now: Date): Promise<{ con
  * The project without key `kid`, or, without a kid, without every key but the
  * newest HS256 one. The last key is never removed.
  */
-export function retireKeys(config: ProjectConfig, kid: string | undefined, now: Date): { config: ProjectConfig; retired: string[] } {
+export function retireKeys(
+  config: ProjectConfig,
+  kid: string | undefined,
+  now: Date,
+): { config: ProjectConfig; retired: string[] } {
   let keep: SigningKey[];
   if (kid !== undefined) {
     if (!config.keys.some((k) => k.kid === kid)) {
@@ -60,7 +71,10 @@ export function retireKeys(config: ProjectConfig, kid: string | undefined, now: 
     keep = [newest];
   }
   if (keep.length === 0) {
-    throw new CliError(`Cannot retire the only key of "${config.name}"`, `add its replacement first: keys rotate ${config.name}`);
+    throw new CliError(
+      `Cannot retire the only key of "${config.name}"`,
+      `add its replacement first: keys rotate ${config.name}`,
+    );
   }
   const retired = config.keys.filter((k) => !keep.includes(k)).map((k) => k.kid);
   return { config: valid({ ...config, keys: keep, updatedAt: now.toISOString() }), retired };
@@ -72,7 +86,9 @@ export function signingKey(config: ProjectConfig, kid?: string): HmacKey {
   const key = kid === undefined ? hmac[hmac.length - 1] : hmac.find((k) => k.kid === kid);
   if (!key) {
     throw new CliError(
-      kid === undefined ? `Project "${config.name}" has no HS256 key to sign with` : `Project "${config.name}" has no HS256 key "${kid}"`,
+      kid === undefined
+        ? `Project "${config.name}" has no HS256 key to sign with`
+        : `Project "${config.name}" has no HS256 key "${kid}"`,
       `add one with: keys rotate ${config.name}`,
     );
   }

@@ -35,7 +35,11 @@ export interface Resources {
   readonly reused: string[];
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 
 /** The resources for a Worker named `worker`, from the server's bindings. */
 export function planResources(config: WranglerConfig, worker: string): Resources {

@@ -57,8 +57,12 @@ export function workspaceConfig(input: ScaffoldInput): WranglerConfig {
   if (s.queues) {
     out.queues = {
       ...s.queues,
-      ...(s.queues.producers ? { producers: s.queues.producers.map((p) => ({ ...p, queue: queueName(p.queue) })) } : {}),
-      ...(s.queues.consumers ? { consumers: s.queues.consumers.map((c) => ({ ...c, queue: queueName(c.queue) })) } : {}),
+      ...(s.queues.producers
+        ? { producers: s.queues.producers.map((p) => ({ ...p, queue: queueName(p.queue) })) }
+        : {}),
+      ...(s.queues.consumers
+        ? { consumers: s.queues.consumers.map((c) => ({ ...c, queue: queueName(c.queue) })) }
+        : {}),
     };
   }
   return out;
@@ -138,7 +142,10 @@ function proxyAssets(): string {
   for (const dir of [join(here, "assets", "proxy"), join(here, "..", "dist", "assets", "proxy")]) {
     if (existsSync(dir)) return dir;
   }
-  throw new CliError("The proxy files are missing from this CLI build", "rebuild it: pnpm --filter @durable-streams-edge/cli build");
+  throw new CliError(
+    "The proxy files are missing from this CLI build",
+    "rebuild it: pnpm --filter @durable-streams-edge/cli build",
+  );
 }
 
 /** Refuses a non-empty directory that an earlier setup did not create. */
@@ -146,11 +153,18 @@ export function checkWorkspaceDir(dir: string): "new" | "existing" {
   if (!existsSync(dir)) return "new";
   if (existsSync(join(dir, STATE_FILE))) return "existing";
   if (readdirSync(dir).length === 0) return "new";
-  throw new CliError(`${dir} already exists and was not created by setup`, "choose another directory with --dir, or empty it");
+  throw new CliError(
+    `${dir} already exists and was not created by setup`,
+    "choose another directory with --dir, or empty it",
+  );
 }
 
 /** Writes the workspace; returns the paths written (kept files excluded). */
-export function writeScaffold(dir: string, files: Record<string, ScaffoldFile>, components: readonly Component[]): string[] {
+export function writeScaffold(
+  dir: string,
+  files: Record<string, ScaffoldFile>,
+  components: readonly Component[],
+): string[] {
   const written: string[] = [];
   for (const [rel, f] of Object.entries(files)) {
     const path = join(dir, rel);

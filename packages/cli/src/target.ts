@@ -33,7 +33,8 @@ export function resolveTarget(
   }
   const dir = resolve(opts.dir ?? ".");
   const file = join(dir, "wrangler.jsonc");
-  const hint = "run it in the workspace `setup` created (or pass --dir <workspace>), or add --local for the local dev server";
+  const hint =
+    "run it in the workspace `setup` created (or pass --dir <workspace>), or add --local for the local dev server";
   if (!existsSync(file)) throw new CliError(`No wrangler.jsonc in ${dir}`, hint);
   const id = projectsNamespaceId(readWranglerConfig(file));
   if (!id || id === PLACEHOLDER_ID) throw new CliError(`${file} has no provisioned PROJECTS KV namespace`, hint);

@@ -17,7 +17,12 @@ export interface Choice<T extends string> {
 
 /** The prompts: `id` names the question so scripted answers can find it. */
 export interface Prompts {
-  text(q: { id: string; message: string; initial: string; validate?: (v: string) => string | undefined }): Promise<string>;
+  text(q: {
+    id: string;
+    message: string;
+    initial: string;
+    validate?: (v: string) => string | undefined;
+  }): Promise<string>;
   select<T extends string>(q: { id: string; message: string; options: readonly Choice<T>[]; initial?: T }): Promise<T>;
   multiselect<T extends string>(q: {
     id: string;
@@ -42,6 +47,8 @@ export interface Ui extends Prompts {
   note(body: string, title: string): void;
   /** Shows a spinner with `label` while `work` runs. */
   spin<T>(label: string, work: () => Promise<T>): Promise<T>;
+  /** Lines shown as they are, unframed, so they copy and paste cleanly. */
+  raw(text: string): void;
   /** A line of machine-readable result on stdout (a token, a name). */
   result(line: string): void;
 }
@@ -82,6 +89,7 @@ export function clackUi(output: Writable = process.stdout): Ui {
         throw e;
       }
     },
+    raw: (text) => void output.write(`${text}\n`),
     result: (line) => void process.stdout.write(`${line}\n`),
     async text(q) {
       const v = await clack.text({

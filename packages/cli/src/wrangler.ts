@@ -43,7 +43,8 @@ export interface WranglerBin {
  * installed with this CLI, else `wrangler` on PATH.
  */
 export function resolveWranglerBin(explicit: string | undefined): WranglerBin {
-  if (explicit) return explicit.endsWith(".js") ? { command: process.execPath, args: [explicit] } : { command: explicit, args: [] };
+  if (explicit)
+    return explicit.endsWith(".js") ? { command: process.execPath, args: [explicit] } : { command: explicit, args: [] };
   try {
     const pkg = createRequire(import.meta.url).resolve("wrangler/package.json");
     const js = join(dirname(pkg), "bin", "wrangler.js");
@@ -82,7 +83,13 @@ export function createWrangler(ui: Ui, bin: WranglerBin, accountId?: string): Wr
       let r: ExecResult;
       try {
         r = await ui.spin(commandLine(call.args), async () => {
-          const out = await exec({ command: bin.command, args: [...bin.args, ...call.args], cwd: call.cwd, env, input: call.input });
+          const out = await exec({
+            command: bin.command,
+            args: [...bin.args, ...call.args],
+            cwd: call.cwd,
+            env,
+            input: call.input,
+          });
           if (out.code !== 0 && !call.allowFailure) throw out;
           return out;
         });

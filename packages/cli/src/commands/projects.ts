@@ -49,7 +49,10 @@ export async function createProject(ctx: CommandContext): Promise<void> {
   const name = projectArg(ctx, "create-project <name> [--local]");
   const { store, target } = storeOf(ctx);
   if (await store.get(name)) {
-    throw new CliError(`Project "${name}" already exists in ${where(target)}`, `mint a token instead: token ${name} --scope write`);
+    throw new CliError(
+      `Project "${name}" already exists in ${where(target)}`,
+      `mint a token instead: token ${name} --scope write`,
+    );
   }
   const config = await newProject(name, ctx.now());
   await store.put(config);

@@ -56,5 +56,7 @@ export async function setup(ctx: CommandContext): Promise<void> {
   const s = setupContext(ctx);
   ctx.ui.intro(`durable-streams-edge setup${s.local ? " (local)" : ""}`);
   await runPhases(s, SETUP_PHASES);
-  ctx.ui.outro(s.local ? "Local setup done." : s.deployed ? "Deployed. Happy streaming!" : "Set up; deploy when ready.");
+  ctx.ui.outro(
+    s.local ? "Local setup done." : s.deployed ? "Deployed. Happy streaming!" : "Set up; deploy when ready.",
+  );
 }

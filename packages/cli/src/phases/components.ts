@@ -39,7 +39,12 @@ export const components: Phase = {
       [
         { value: "server", label: "Server", hint: "the Worker and its Durable Objects (always included)" },
         { value: "proxy", label: "Proxy files", hint: "nginx CDN origin config in proxy/" },
-        { value: "dashboard", label: "Dashboard", hint: dashboard ? "admin UI Worker" : "not available yet", disabled: !dashboard },
+        {
+          value: "dashboard",
+          label: "Dashboard",
+          hint: dashboard ? "admin UI Worker" : "not available yet",
+          disabled: !dashboard,
+        },
       ],
       ["server"],
     );

@@ -8,7 +8,8 @@ import { SECRETS_FILE } from "../scaffold.js";
 import type { Phase } from "../setup-context.js";
 import { ENV, Q } from "../sources.js";
 
-const DEPLOY_HINT = "fix the problem above, then re-run setup (it reuses what exists) or run `npm run deploy` in the workspace";
+const DEPLOY_HINT =
+  "fix the problem above, then re-run setup (it reuses what exists) or run `npm run deploy` in the workspace";
 
 /** The first workers.dev (or other https) URL wrangler printed. */
 export function deployedUrl(stdout: string): string | undefined {
@@ -30,9 +31,15 @@ export const deploy: Phase = {
       ctx.ui.warn("Not deployed: run `npm run deploy` in the workspace when ready");
       return;
     }
-    const r = await ctx.wrangler.run({ args: ["deploy", "--secrets-file", SECRETS_FILE], cwd: ctx.dir, hint: DEPLOY_HINT });
+    const r = await ctx.wrangler.run({
+      args: ["deploy", "--secrets-file", SECRETS_FILE],
+      cwd: ctx.dir,
+      hint: DEPLOY_HINT,
+    });
     ctx.deployed = true;
-    const url = deployedUrl(r.stdout) ?? (await askText(ctx, { ...Q.deploy, id: "url", flag: "url", env: ENV.url, message: "URL of the Worker" }, ""));
+    const url =
+      deployedUrl(r.stdout) ??
+      (await askText(ctx, { ...Q.deploy, id: "url", flag: "url", env: ENV.url, message: "URL of the Worker" }, ""));
     ctx.url = url.replace(/\/+$/, "") || undefined;
     ctx.ui.success(`Deployed${ctx.url ? ` to ${ctx.url}` : ""}`);
   },

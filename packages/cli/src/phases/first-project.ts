@@ -55,6 +55,7 @@ export const firstProject: Phase = {
     }
     const token = await mintFor(config, { scope: "write", ttlSeconds: TTL_SECONDS, sub: "setup" });
     ctx.project = { config, created, token, ttlSeconds: TTL_SECONDS };
-    ctx.ui.note(`TOKEN=${token}\n\n${examples(ctx.url ?? "https://<your-worker>", name)}`, `A write token for "${name}" (1 hour)`);
+    ctx.ui.success(`A write token for "${name}" (1 hour), and how to use it:`);
+    ctx.ui.raw(`\nTOKEN=${token}\n\n${examples(ctx.url ?? "https://<your-worker>", name)}\n`);
   },
 };

@@ -61,6 +61,8 @@ export const preflight: Phase = {
     const name = who.accounts?.find((a) => a.id === accountId)?.name;
     ctx.accountId = accountId;
     ctx.wrangler = ctx.wrangler.withAccount(accountId);
-    ctx.ui.success(`Logged in${who.email ? ` as ${who.email}` : ""}; account ${name ? `${name} (${accountId})` : accountId}`);
+    ctx.ui.success(
+      `Logged in${who.email ? ` as ${who.email}` : ""}; account ${name ? `${name} (${accountId})` : accountId}`,
+    );
   },
 };

@@ -6,7 +6,14 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError } from "../errors.js";
-import { STATE_FILE, SECRETS_FILE, checkWorkspaceDir, savedAdminToken, scaffoldFiles, writeScaffold } from "../scaffold.js";
+import {
+  STATE_FILE,
+  SECRETS_FILE,
+  checkWorkspaceDir,
+  savedAdminToken,
+  scaffoldFiles,
+  writeScaffold,
+} from "../scaffold.js";
 import type { Phase, SetupContext } from "../setup-context.js";
 
 function writeState(ctx: SetupContext): void {

@@ -17,11 +17,14 @@ export function summaryLines(ctx: SetupContext): string[] {
     lines.push(`Run it:          cd ${rel} && npx wrangler dev --persist-to ${ctx.stateDir}`);
   } else {
     lines.push(`Workspace: ${rel}  (${SECRETS_FILE} holds the ADMIN_TOKEN; gitignored)`);
-    lines.push(`Worker:    ${ctx.worker}${ctx.deployed ? ` at ${ctx.url ?? "(URL not shown by wrangler)"}` : " (not deployed yet: npm run deploy)"}`);
+    lines.push(
+      `Worker:    ${ctx.worker}${ctx.deployed ? ` at ${ctx.url ?? "(URL not shown by wrangler)"}` : " (not deployed yet: npm run deploy)"}`,
+    );
     for (const r of res?.created ?? []) lines.push(`created    ${r}`);
     for (const r of res?.reused ?? []) lines.push(`reused     ${r}`);
   }
-  if (ctx.project) lines.push(`Project:   ${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`);
+  if (ctx.project)
+    lines.push(`Project:   ${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`);
   if (!ctx.local) {
     lines.push(
       "",
