@@ -95,10 +95,12 @@ export function clackUi(output: Writable = process.stdout): Ui {
       const v = await clack.text({
         ...o,
         message: q.message,
-        initialValue: q.initial,
-        validate: q.validate ? (x) => q.validate!(x ?? "") : undefined,
+        // The default shows as a placeholder: Enter takes it, typing replaces it.
+        placeholder: q.initial,
+        defaultValue: q.initial,
+        validate: q.validate ? (x) => q.validate!(x || q.initial) : undefined,
       });
-      return unwrap<string>(v);
+      return unwrap<string>(v) || q.initial;
     },
     async select<T extends string>(q: { message: string; options: readonly Choice<T>[]; initial?: T }) {
       const options = q.options.map((c) => ({ ...c })) as Parameters<typeof clack.select<string>>[0]["options"];
