@@ -65,4 +65,3 @@ describe("setup --local --yes", () => {
     expect(readFileSync(join(dir, ".secrets.env"), "utf8")).toContain(admin);
   });
 });
-});
