@@ -11,6 +11,7 @@ export const Q = {
   components: q("components", "components", "DS_EDGE_COMPONENTS", "Components"),
   packageManager: q("packageManager", "package-manager", "DS_EDGE_PACKAGE_MANAGER", "Package manager"),
   deploy: q("deploy", "deploy", "DS_EDGE_DEPLOY", "Deploy now?"),
+  url: q("url", "url", "DS_EDGE_URL", "URL of the Worker (wrangler printed none)"),
   project: q("project", "project", "DS_EDGE_PROJECT", "Name of the first project"),
   retire: q("retire", "confirm", "DS_EDGE_CONFIRM", "Retire these keys?"),
 } as const;

@@ -11,9 +11,9 @@ import { ENV, Q } from "../sources.js";
 const DEPLOY_HINT =
   "fix the problem above, then re-run setup (it reuses what exists) or run `npm run deploy` in the workspace";
 
-/** The first workers.dev (or other https) URL wrangler printed. */
+/** The workers.dev URL wrangler printed, if any (custom domains are asked for or given with --url). */
 export function deployedUrl(stdout: string): string | undefined {
-  return /https:\/\/[a-z0-9.-]+\.workers\.dev\b/i.exec(stdout)?.[0] ?? /https:\/\/\S+/.exec(stdout)?.[0];
+  return /https:\/\/[a-z0-9.-]+\.workers\.dev\b/i.exec(stdout)?.[0];
 }
 
 /** The deploy phase. */
@@ -37,9 +37,10 @@ export const deploy: Phase = {
       hint: DEPLOY_HINT,
     });
     ctx.deployed = true;
+    // --url (a custom domain) wins; else the workers.dev URL; else ask.
+    const given = ctx.flags.url ?? ctx.env[ENV.url];
     const url =
-      deployedUrl(r.stdout) ??
-      (await askText(ctx, { ...Q.deploy, id: "url", flag: "url", env: ENV.url, message: "URL of the Worker" }, ""));
+      typeof given === "string" && given !== "" ? given : (deployedUrl(r.stdout) ?? (await askText(ctx, Q.url, "")));
     ctx.url = url.replace(/\/+$/, "") || undefined;
     ctx.ui.success(`Deployed${ctx.url ? ` to ${ctx.url}` : ""}`);
   },

@@ -30,7 +30,7 @@ export function examples(url: string, project: string): string {
     `curl '${stream}?offset=-1' -H "Authorization: Bearer $TOKEN"`,
     `curl -N '${stream}?offset=-1&live=sse' -H "Authorization: Bearer $TOKEN"`,
     "",
-    "// in a browser (EventSource cannot send headers: a read token goes in the query)",
+    "# in a browser, EventSource cannot send headers: pass a read token in the query",
     `const es = new EventSource(\`${stream}?offset=-1&live=sse&token=\${token}\`);`,
     `es.addEventListener("data", (e) => console.log(e.data));`,
   ].join("\n");

@@ -5,6 +5,9 @@
 import { relative } from "node:path";
 import { SECRETS_FILE } from "../scaffold.js";
 import type { Phase, SetupContext } from "../setup-context.js";
+import { defaultStateDir } from "../target.js";
+
+const row = (label: string, value: string) => `${label.padEnd(11)}${value}`;
 
 /** Lines describing what a run left behind. */
 export function summaryLines(ctx: SetupContext): string[] {
@@ -12,20 +15,23 @@ export function summaryLines(ctx: SetupContext): string[] {
   const rel = relative(process.cwd(), ctx.dir) || ".";
   const lines: string[] = [];
   if (ctx.local) {
-    lines.push(`Local workspace: ${rel} (bundles; deploy it later with setup without --local)`);
-    lines.push(`Local state:     ${ctx.stateDir}`);
-    lines.push(`Run it:          cd ${rel} && npx wrangler dev --persist-to ${ctx.stateDir}`);
+    lines.push(row("Workspace", `${rel} (bundles; run setup without --local to deploy it)`));
+    lines.push(row("State", ctx.stateDir));
   } else {
-    lines.push(`Workspace: ${rel}  (${SECRETS_FILE} holds the ADMIN_TOKEN; gitignored)`);
-    lines.push(
-      `Worker:    ${ctx.worker}${ctx.deployed ? ` at ${ctx.url ?? "(URL not shown by wrangler)"}` : " (not deployed yet: npm run deploy)"}`,
-    );
-    for (const r of res?.created ?? []) lines.push(`created    ${r}`);
-    for (const r of res?.reused ?? []) lines.push(`reused     ${r}`);
+    lines.push(row("Workspace", `${rel} (${SECRETS_FILE} holds the ADMIN_TOKEN; gitignored)`));
+    const where = ctx.deployed
+      ? `at ${ctx.url ?? "(URL not shown by wrangler)"}`
+      : "(not deployed yet: npm run deploy)";
+    lines.push(row("Worker", `${ctx.worker} ${where}`));
+    for (const r of res?.created ?? []) lines.push(row("created", r));
+    for (const r of res?.reused ?? []) lines.push(row("reused", r));
   }
   if (ctx.project)
-    lines.push(`Project:   ${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`);
-  if (!ctx.local) {
+    lines.push(row("Project", `${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`));
+  if (ctx.local) {
+    lines.push("", "Run it:", `  cd ${rel} && npx wrangler dev --persist-to ${ctx.stateDir}`);
+    if (ctx.stateDir === defaultStateDir(ctx.server)) lines.push("  or, in the repository: pnpm dev (same state)");
+  } else {
     lines.push(
       "",
       "Cost of leaving it running: nothing while idle beyond your plan (Workers Free: $0; Workers Paid: $5/month minimum).",
@@ -47,6 +53,8 @@ export function summaryLines(ctx: SetupContext): string[] {
 export const summary: Phase = {
   title: "Summary",
   async run(ctx) {
-    ctx.ui.note(summaryLines(ctx).join("\n"), "What was set up");
+    // Unframed, so the commands copy and paste cleanly.
+    ctx.ui.success("What was set up:");
+    ctx.ui.raw(`\n${summaryLines(ctx).join("\n")}\n`);
   },
 };
