@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import { parseJsonc } from "./jsonc.js";
 import { planResources } from "./resources.js";
 import { SECRETS_FILE, checkWorkspaceDir, savedAdminToken, scaffoldFiles, writeScaffold } from "./scaffold.js";
+import { defaultServerSpec } from "./server-package.js";
 import { fakeServer } from "./testing.js";
 
 const server = fakeServer({
@@ -72,5 +73,15 @@ describe("scaffold", () => {
     const foreign = mkdtempSync(join(tmpdir(), "ds-edge-foreign-"));
     mkdirSync(join(foreign, "src"));
     expect(() => checkWorkspaceDir(foreign)).toThrow(/not created by setup/);
+  });
+});
+
+describe("the server dependency", () => {
+  test("registry version when installed from npm; a link to a source checkout otherwise", () => {
+    const installed = { ...server, dir: "/x/node_modules/@durable-streams-edge/server" };
+    expect(defaultServerSpec(installed, "npm")).toBe("^9.9.9");
+    const checkout = { ...server, dir: "/src/repo/packages/server" };
+    expect(defaultServerSpec(checkout, "pnpm")).toBe("link:/src/repo/packages/server");
+    expect(defaultServerSpec(checkout, "npm")).toBe("file:/src/repo/packages/server");
   });
 });

@@ -76,3 +76,13 @@ export function projectsNamespaceId(config: WranglerConfig): string | undefined 
 export function durableObjectClasses(config: WranglerConfig): string[] {
   return [...new Set((config.durable_objects?.bindings ?? []).map((b) => b.class_name))];
 }
+
+/**
+ * The workspace's dependency on the server: this version from the registry,
+ * or — when the CLI runs from a source checkout (the server is not under
+ * node_modules) — a link to that checkout, since it may not be published.
+ */
+export function defaultServerSpec(server: ServerPackage, packageManager: string): string {
+  if (server.dir.split(/[\\/]/).includes("node_modules")) return `^${server.version}`;
+  return `${packageManager === "npm" ? "file" : "link"}:${server.dir}`;
+}

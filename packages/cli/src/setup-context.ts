@@ -22,8 +22,8 @@ export interface SetupContext extends AskContext {
   readonly now: () => Date;
   /** Print secrets (the ADMIN_TOKEN) instead of saying where they are. */
   readonly showSecrets: boolean;
-  /** Dependency specs written into the workspace's package.json. */
-  readonly specs: { readonly server: string; readonly wrangler: string };
+  /** Dependency specs written into the workspace's package.json (server: default by package manager). */
+  readonly specs: { readonly server?: string; readonly wrangler: string };
 
   accountId?: string;
   worker: string;

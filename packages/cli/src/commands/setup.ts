@@ -31,6 +31,7 @@ export const SETUP_PHASES: readonly Phase[] = [
 export function setupContext(ctx: CommandContext): SetupContext {
   const local = enabled(ctx, "local");
   const flags = { ...ctx.flags };
+  const serverSpec = setting(ctx, "server-spec", ENV.serverSpec);
   if (flags["no-deploy"] === true) flags.deploy = "false";
   return {
     ...ctx,
@@ -39,7 +40,7 @@ export function setupContext(ctx: CommandContext): SetupContext {
     stateDir: resolve(setting(ctx, "state-dir", ENV.stateDir) ?? defaultStateDir(ctx.server)),
     showSecrets: enabled(ctx, "show-secrets"),
     specs: {
-      server: setting(ctx, "server-spec", ENV.serverSpec) ?? `^${ctx.server.version}`,
+      ...(serverSpec ? { server: serverSpec } : {}),
       wrangler: setting(ctx, "wrangler-spec", ENV.wranglerSpec) ?? "4.86.0",
     },
     worker: "durable-streams-edge",

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError } from "../errors.js";
+import { defaultServerSpec } from "../server-package.js";
 import {
   STATE_FILE,
   SECRETS_FILE,
@@ -39,7 +40,7 @@ export const scaffoldWorkspace: Phase = {
     const input = {
       worker: ctx.worker,
       server: ctx.server,
-      serverSpec: ctx.specs.server,
+      serverSpec: ctx.specs.server ?? defaultServerSpec(ctx.server, ctx.packageManager),
       wranglerSpec: ctx.specs.wrangler,
       resources: ctx.resources,
       components: ctx.components,
