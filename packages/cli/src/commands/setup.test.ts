@@ -179,6 +179,22 @@ describe("setup (remote, wrangler recorded)", () => {
     expect(w2.calls.at(-1)?.account).toBe("a2");
   });
 
+  test("an API token that lists no account needs CLOUDFLARE_ACCOUNT_ID, which is then used", async () => {
+    const replies = (): Reply[] => [
+      { cmd: "--version", stdout: "4.86.0" },
+      { cmd: "whoami --json", stdout: JSON.stringify({ loggedIn: true, accounts: [] }) },
+      { cmd: "kv namespace list", stdout: "[]" },
+    ];
+    const err = await setup(
+      commandContext({ wrangler: new WranglerRecorder(replies()), ui: new ScriptedUi(), yes: true }),
+    ).catch((e: unknown) => e);
+    expect((err as CliError).hint).toMatch(/CLOUDFLARE_ACCOUNT_ID/);
+    const w = new WranglerRecorder(replies());
+    const env = { CLOUDFLARE_ACCOUNT_ID: "acc-1" };
+    await setup(commandContext({ wrangler: w, ui: new ScriptedUi(), yes: true, env })).catch(() => undefined);
+    expect(w.calls.find((c) => c.cmd === "kv namespace list")?.account).toBe("acc-1");
+  });
+
   test("not logged in: fails with how to log in, and nothing else runs", async () => {
     const w = new WranglerRecorder([
       { cmd: "--version", stdout: "4.86.0" },

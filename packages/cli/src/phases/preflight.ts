@@ -29,7 +29,13 @@ async function chooseAccount(ctx: SetupContext, who: WhoAmI): Promise<string> {
     }
     return given;
   }
-  if (accounts.length === 0) throw new CliError("Your Cloudflare login has no accounts", LOGIN_HINT);
+  if (accounts.length === 0) {
+    // Account-scoped API tokens may not list accounts: the id must then be given.
+    throw new CliError(
+      "wrangler whoami lists no account for this login",
+      "pass --account-id or set CLOUDFLARE_ACCOUNT_ID to your account id (dashboard → Workers & Pages → Account ID)",
+    );
+  }
   if (accounts.length === 1) return accounts[0]!.id;
   const options = accounts.map((a) => ({ value: a.id, label: a.name, hint: a.id }));
   // No default among several accounts: --yes alone must not guess.
