@@ -90,7 +90,7 @@ export function parseQueueList(stdout: string): string[] {
     .filter((n) => n !== "");
 }
 
-const exists = (text: string) => /already exists|already owned|10014|11009/i.test(text);
+const exists = (text: string) => /already exists|already owned/i.test(text);
 
 /** Finds or creates every resource; fills in KV ids. */
 export async function provision(w: Wrangler, res: Resources): Promise<void> {
