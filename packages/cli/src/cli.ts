@@ -9,7 +9,8 @@ import { setup } from "./commands/setup.js";
 import { CliError } from "./errors.js";
 import { ENV } from "./sources.js";
 
-const OPTIONS = {
+/** Every flag the CLI accepts. */
+export const OPTIONS = {
   local: { type: "boolean" },
   "state-dir": { type: "string" },
   dir: { type: "string" },
@@ -33,6 +34,7 @@ const OPTIONS = {
   ttl: { type: "string" },
   sub: { type: "string" },
   kid: { type: "string" },
+  confirm: { type: "string" },
 } as const;
 
 /** The usage text. */
@@ -47,8 +49,8 @@ Commands
   projects list                  project names
   keys list <project>            key ids and dates (never secrets)
   keys rotate <project>          add a key that signs new tokens; old keys stay valid
-  keys retire <project> [--kid k]
-                                 remove a key (default: every key but the newest)
+  keys retire <project> [--kid k] [--confirm true|false]
+                                 remove a key (default: every key but the newest); asks first
 
 Where projects live
   --local                        the local dev state (what \`pnpm dev\` serves); no account needed

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { parseProjectConfig } from "@durable-streams-edge/server/node";
 import { askConfirm, askMulti, askText } from "./ask.js";
+import { OPTIONS, USAGE } from "./cli.js";
 import { parseDuration } from "./duration.js";
 import { CliError } from "./errors.js";
 import { parseJsonc } from "./jsonc.js";
@@ -99,6 +100,13 @@ describe("answers from flags, environment, defaults or prompts", () => {
     const ui = new ScriptedUi({ worker: "p" }, true);
     expect(await askText(ctx({ ui }), Q.worker, "d")).toBe("p");
     await expect(askText(ctx({}), Q.worker, "d")).rejects.toThrow(/no terminal/);
+  });
+
+  test("every question's flag is accepted on the command line and listed in the usage", () => {
+    for (const source of Object.values(Q)) {
+      expect(OPTIONS).toHaveProperty([source.flag]);
+      expect(USAGE).toContain(`--${source.flag}`);
+    }
   });
 
   test("given answers are validated like typed ones", async () => {
