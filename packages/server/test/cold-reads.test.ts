@@ -177,6 +177,8 @@ describe("cold reads", () => {
     expect(m1.cacheHits! - m0.cacheHits!).toBe(offsets.length);
     // The StreamDO's own counter agrees (unless it was evicted meanwhile, when it restarts at 0).
     expect(s1.served.reads).toBe(s1.constructedAt === s0.constructedAt ? s0.served.reads : 0);
+    const own = (await (await fetch(s.replace("/v1/stream/", "/v1/metrics/stream/"))).json()) as typeof s1;
+    expect(own.served.reads).toBe(s1.served.reads);
 
     // The last chunk reaches the hot log, so the StreamDO answers it (and says up-to-date).
     const tail = await fetch(`${s}?offset=${tokens[6]}`);

@@ -27,6 +27,7 @@ import type {
   ReadOk,
   ReadRequest,
 } from "./rpc-types.js";
+import { CountingSql, type SqlTotals } from "./sql-counter.js";
 import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
@@ -39,13 +40,14 @@ const COLD_RETRY_MS = 2_000;
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
+  private readonly sql: CountingSql;
   readonly segments: SegmentIndex;
   readonly doId: string;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   readonly hotStorageLimitBytes: number;
   private readonly cold: ColdStorage;
-  /** Requests served, by kind, since this instance started (for tests and /v1/_debug). */
+  /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
   private alarmAt: number | null = null;
@@ -69,8 +71,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       exclusive: (fn) => this.exclusive(fn),
     });
     this.doId = ctx.id.toString();
-    this.store = new StreamStore(ctx.storage.sql);
-    this.segments = new SegmentIndex(ctx.storage.sql);
+    this.sql = new CountingSql(ctx.storage.sql);
+    this.store = new StreamStore(this.sql);
+    this.segments = new SegmentIndex(this.sql);
     this.store.ensureSchema();
   }
 
@@ -183,6 +186,20 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       constructedAt: this.constructedAt,
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
+    };
+  }
+
+  /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
+  async counters(): Promise<
+    SqlTotals &
+      FeedHubStats & { feeds: number; constructedAt: number; served: { reads: number; writes: number; other: number } }
+  > {
+    return {
+      ...this.sql.totals(),
+      served: { ...this.served },
+      ...this.feedStats,
+      feeds: this.ctx.getWebSockets().length,
+      constructedAt: this.constructedAt,
     };
   }
 

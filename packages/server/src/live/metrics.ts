@@ -6,6 +6,8 @@
 import { r2Counters } from "../cold/segment-reader.js";
 
 export const metrics = {
+  /** Requests this isolate served (the metrics endpoint itself excluded). */
+  workerRequests: 0,
   /** RPC calls made to StreamDOs, by kind. */
   doReads: 0,
   doWrites: 0,
@@ -32,7 +34,7 @@ export const metrics = {
   coldFallbacks: 0,
 };
 
-/** A snapshot of the counters (with the isolate's R2 reads). */
+/** A snapshot of the counters, with `doRequests` (every StreamDO request this isolate made) and its R2 reads. */
 export function snapshot(): Record<string, number> {
-  return { ...metrics, ...r2Counters };
+  return { ...metrics, ...r2Counters, doRequests: metrics.doReads + metrics.doWrites + metrics.doOther };
 }
