@@ -58,6 +58,7 @@ export async function appendToStream(
   const start = m.tail;
   host.transaction(() => {
     if (messages.length > 0) m.tail = host.store.appendBatch(m.tail, messages);
+    host.recordFanout(m, start, messages);
     if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
     if (req.streamSeq !== null) m.streamSeq = req.streamSeq;
     if (req.closed) {

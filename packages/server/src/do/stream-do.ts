@@ -27,12 +27,19 @@ import type {
   ReadRequest,
 } from "./rpc-types.js";
 import { StreamStore } from "./store.js";
+import { Fanout, type FanoutReport, type FanoutWork } from "../estuary/fanout.js";
+import { OutboxStore } from "../estuary/outbox-store.js";
+import { readEstuaryConfig } from "../estuary/config.js";
 
 const RELEASE_RETRY_MS = 5_000;
 
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
+  /** Estuary: this stream's subscribers and fan-out outbox (src/estuary). */
+  readonly outbox: OutboxStore;
+  readonly queueThreshold: number;
+  private readonly fanout: Fanout;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   private cached: StreamMeta | null | undefined;
@@ -50,6 +57,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.maxReadBytes = config.maxReadBytes;
     this.store = new StreamStore(ctx.storage.sql);
     this.store.ensureSchema();
+    this.outbox = new OutboxStore(ctx.storage.sql);
+    this.outbox.ensureSchema();
+    this.queueThreshold = readEstuaryConfig(env).queueThreshold;
+    this.fanout = new Fanout(this);
+    this.fanout.resume();
   }
 
   // ---- RPC surface used by the edge -------------------------------------
@@ -127,18 +139,52 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     });
   }
 
+  // ---- RPC surface used by estuary sessions and the fan-out queue ---------
+
+  /** An estuary session subscribes to this stream. */
+  async addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
+    return this.fanout.subscribe(session, Date.now());
+  }
+
+  /** An estuary session unsubscribes; false when it was not subscribed. */
+  async removeSubscriber(session: string): Promise<boolean> {
+    return this.fanout.unsubscribe(session);
+  }
+
+  /** This stream is an estuary session's stream (so it can never be a source). */
+  async markSession(): Promise<void> {
+    this.outbox.markSession();
+  }
+
+  /** Queue consumer: rows owed to these sessions. */
+  async fanoutWork(sessions: string[]): Promise<FanoutWork | null> {
+    return this.fanout.work(sessions);
+  }
+
+  /** Queue consumer: what it delivered; returns sessions still owed rows. */
+  async fanoutReport(reports: FanoutReport[]): Promise<string[]> {
+    return this.fanout.report(reports);
+  }
+
+  /** Queue consumer: these sessions go back to the queue on the next drain. */
+  async fanoutRequeue(sessions: string[]): Promise<void> {
+    this.fanout.requeue(sessions);
+  }
+
   /** Raw storage and feed facts for tests (does not apply expiry, so it observes the alarm's work). */
   async storageStats(): Promise<
     {
       meta: boolean;
       logRows: number;
       producerRows: number;
+      estuary: { subscribers: number; outboxRows: number; lastId: number };
       alarmAt: number | null;
       constructedAt: number;
     } & FeedHubStats & { feeds: number }
   > {
     return {
       ...this.store.stats(),
+      estuary: this.outbox.stats(),
       alarmAt: await this.ctx.storage.getAlarm(),
       constructedAt: this.constructedAt,
       ...this.feedStats,
@@ -183,6 +229,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (after?.pendingRelease) await this.destroy(after);
       else if (after) this.scheduleExpiry(after);
     });
+    await this.fanout.onAlarm();
   }
 
   // ---- StreamHost ---------------------------------------------------------
@@ -210,6 +257,25 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   source(key: string): SourceApi {
     return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as SourceApi;
+  }
+
+  recordFanout(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
+    this.fanout.record(m, start, messages);
+  }
+
+  /** Sets the alarm to `at` unless it is already due sooner. */
+  armAlarm(at: number): void {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  sessionStream(key: string): StreamDO {
+    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as StreamDO;
+  }
+
+  queue() {
+    return this.env.FANOUT;
   }
 
   scheduleExpiry(m: StreamMeta): void {
@@ -245,12 +311,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.alarmAt = null;
     this.cached = null;
     this.store.ensureSchema();
+    this.outbox.ensureSchema();
     closeFeeds(this.ctx);
   }
 
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
     const payload = isJsonType(m.contentType) ? joinMessages(messages) : (messages[0] ?? new Uint8Array(0));
     broadcastBatch(this.ctx, m, start, messages.length, payload, this.feedStats);
+    this.fanout.kick();
   }
 
   // ---- internals ----------------------------------------------------------

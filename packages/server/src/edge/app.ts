@@ -10,6 +10,7 @@ import { adminRoutes } from "./admin-routes.js";
 import { requireRoot } from "./admin-auth.js";
 import { authorize, streamAuth } from "./auth-middleware.js";
 import { cors } from "./cors.js";
+import { estuaryRoutes } from "./estuary-routes.js";
 import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
 import { handleGet } from "./read-route.js";
@@ -47,6 +48,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   });
 
   app.route("/v1/projects", adminRoutes());
+  app.route("/v1/estuary", estuaryRoutes());
 
   const stream = `${STREAM_PREFIX}*`;
   // Project lookup, authentication, authorization and limits for every stream route.

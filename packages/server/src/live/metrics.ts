@@ -22,6 +22,15 @@ export const metrics = {
   cacheHits: 0,
   cacheMisses: 0,
   cachePuts: 0,
+  /** Estuary fan-out: session-stream appends (inline and from the queue), by outcome. */
+  estuaryAppends: 0,
+  estuaryDuplicates: 0,
+  estuaryPruned: 0,
+  /** Fan-out messages sent to / batches received from Cloudflare Queues. */
+  estuaryQueueSent: 0,
+  estuaryQueueBatches: 0,
+  /** Calls the queue consumer made to source StreamDOs (work + report). */
+  estuarySourceCalls: 0,
 };
 
 /** A snapshot of the counters. */
