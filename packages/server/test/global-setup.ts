@@ -17,6 +17,8 @@ export const TEST_VARS = {
   // Root admin secret for the auth tests (test/auth-*.test.ts).
   ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123456789",
   PROJECT_CACHE_TTL_MS: "1000",
+  // Fan-outs to more than 10 pending sessions go through the local Queues simulator.
+  ESTUARY_QUEUE_THRESHOLD: "10",
 } as const;
 
 declare module "vitest" {

@@ -47,6 +47,13 @@ export function createApp(): Hono<{ Bindings: Env }> {
     return c.json(await c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key)).storageStats());
   });
 
+  app.get("/v1/_debug/estuary/:project/:estuaryId", async (c) => {
+    if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
+    const { project, estuaryId } = c.req.param();
+    await authorize(c, project, "read", estuaryId);
+    return c.json(await c.env.ESTUARY.get(c.env.ESTUARY.idFromName(`${project}/${estuaryId}`)).storageStats());
+  });
+
   app.route("/v1/projects", adminRoutes());
   app.route("/v1/estuary", estuaryRoutes());
 

@@ -94,9 +94,18 @@ export class Fanout {
     this.start();
   }
 
-  /** After a restart: resume undelivered fan-out. */
+  /**
+   * After a restart: resume undelivered fan-out. Queue hand-offs made before
+   * are treated as lost (sending again is harmless: deliveries are idempotent).
+   */
   resume(): void {
-    if (this.host.outbox.stats().outboxRows > 0) this.host.armAlarm(Date.now());
+    if (this.host.outbox.stats().outboxRows === 0) return;
+    this.host.outbox.markQueued(
+      this.host.outbox.pending().map((s) => s.session),
+      0,
+      0,
+    );
+    this.host.armAlarm(Date.now());
   }
 
   /** The alarm: deliver what is pending (and re-arm while anything is left). */
