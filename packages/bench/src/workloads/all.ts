@@ -1,7 +1,7 @@
 /** The workload list, in the order they run and appear in the report. */
 import { concurrentManyStreams, concurrentOneStream, sequentialAppends } from "./appends.ts";
 import { catchUpRead } from "./catch-up.ts";
-import { estuaryFanOut } from "./estuary.ts";
+import { estuaryWorkloads } from "./estuary.ts";
 import { liveWorkloads } from "./live-latency.ts";
 import { producerBatched } from "./producer.ts";
 import type { Workload } from "./types.ts";
@@ -14,5 +14,5 @@ export const WORKLOADS: readonly Workload[] = [
   producerBatched,
   catchUpRead,
   ...liveWorkloads,
-  estuaryFanOut,
+  ...estuaryWorkloads,
 ];
