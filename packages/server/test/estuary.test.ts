@@ -208,6 +208,14 @@ describe("estuary sessions", () => {
     }
     expect((await waitForEnvelopes(keep, 1)).map((e) => e.data)).toEqual([{ x: 1 }]);
     expect((await fetch(streamUrl(gone), { method: "HEAD" })).status).toBe(404);
+    // The session itself still exists and no longer lists the pruned subscription.
+    const dl = Date.now() + 10_000;
+    let subs: unknown[] = [src];
+    while (subs.length > 0 && Date.now() < dl) {
+      const res = await estuary(baseUrl(), "GET", `/default/${gone}`);
+      subs = ((await res.json()) as { session: { subscriptions: unknown[] } }).session.subscriptions;
+    }
+    expect(subs).toEqual([]);
   });
 
   test("the session stream is readable live: SSE and long-poll get fanned-out messages", async () => {

@@ -274,6 +274,15 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as StreamDO;
   }
 
+  forgetSubscription(session: string, source: string): void {
+    const stub = this.env.ESTUARY.get(this.env.ESTUARY.idFromName(session));
+    stub.forget(source).catch((e: unknown) => {
+      console.error(
+        JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }),
+      );
+    });
+  }
+
   queue() {
     return this.env.FANOUT;
   }

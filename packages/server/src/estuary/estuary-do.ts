@@ -154,6 +154,13 @@ export class EstuaryDO extends DurableObject<Env> {
     });
   }
 
+  /** A source dropped this session's subscription (its stream was gone or refused the delivery). */
+  forget(source: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.store.load() && this.store.has(source)) this.store.remove(source);
+    });
+  }
+
   /** Raw facts for tests: whether a session row lives here and the alarm. */
   async storageStats(): Promise<{ session: boolean; subscriptions: number; alarmAt: number | null }> {
     return {

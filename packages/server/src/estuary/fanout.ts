@@ -44,6 +44,8 @@ export interface FanoutHost {
   meta(): StreamMeta | null;
   sessionStream(key: string): SessionStream;
   armAlarm(at: number): void;
+  /** Tells a session (best effort) that the source dropped its subscription. */
+  forgetSubscription(session: string, source: string): void;
   queue(): Queue<FanoutMessage> | undefined;
   readonly queueThreshold: number;
 }
@@ -252,7 +254,10 @@ export class Fanout {
 
   private prune(session: string, since: number): void {
     const sub = this.host.outbox.get(session);
-    if (sub && sub.since === since) this.host.outbox.remove(session);
+    if (!sub || sub.since !== since) return;
+    this.host.outbox.remove(session);
+    const m = this.host.meta();
+    if (m) this.host.forgetSubscription(session, splitKey(m.key).name);
   }
 
   private retryLater(error: string): void {
