@@ -316,13 +316,19 @@ describe("auth security matrix", () => {
     const raw = (method: string, path: string, headers: Record<string, string> = {}) =>
       new Promise<number>((ok, fail) => {
         const url = new URL(inject("baseUrl"));
+        const body = path.startsWith("/v1/estuary/")
+          ? '{"estuaryId":"chat-s"}'
+          : method === "PUT" || method === "POST"
+            ? "x"
+            : undefined;
+        const length: Record<string, string> = body === undefined ? {} : { "content-length": String(body.length) };
         const req = request(
           {
             host: url.hostname,
             port: url.port,
             method,
             path,
-            headers: { ...text, ...headers, authorization: `Bearer ${chat}` },
+            headers: { ...text, ...length, ...headers, authorization: `Bearer ${chat}` },
           },
           (res) => {
             res.resume();
@@ -330,7 +336,7 @@ describe("auth security matrix", () => {
           },
         );
         req.on("error", fail);
-        req.end(method === "PUT" || method === "POST" ? "x" : undefined);
+        req.end(body);
       });
     const paths = [
       `/v1/stream/${p.name}/chat/..%2Fsecret`,
@@ -346,6 +352,20 @@ describe("auth security matrix", () => {
       for (const method of ["PUT", "POST", "GET", "DELETE"]) {
         const status = await raw(method, path);
         expect([400, 401, 403], `${method} ${path}`).toContain(status);
+      }
+    }
+    // Estuary routes parse the same paths: no way out of the token's patterns or the project.
+    const estuaryPaths = [
+      `/v1/estuary/subscribe/${p.name}/chat/..%2Fs%2Fbase`,
+      `/v1/estuary/subscribe/${p.name}/chat/%2e%2e/s/base`,
+      `/v1/estuary/subscribe/${p.name}/chat/../../${other.name}/x`,
+      `/v1/estuary/${p.name}/..%2Fsess-1`,
+      `/v1/estuary/${p.name}/%2e%2e`,
+    ];
+    for (const path of estuaryPaths) {
+      for (const method of ["POST", "GET", "DELETE"]) {
+        const status = await raw(method, path);
+        expect([400, 401, 403, 404], `${method} ${path}`).toContain(status);
       }
     }
     const fork = await raw("PUT", `/v1/stream/${p.name}/chat/f`, {
