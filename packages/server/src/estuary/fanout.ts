@@ -15,7 +15,7 @@ import type { StreamMeta } from "../do/meta.js";
 import { deliverRows, type Delivery, type SessionStream } from "./deliver.js";
 import { envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
-import type { OutboxRow, OutboxStore, Subscriber } from "./outbox-store.js";
+import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
 
 /** A queue message: deliver the pending rows of `source` to `session`. */
 export interface FanoutMessage {
@@ -40,7 +40,7 @@ export interface FanoutReport {
 
 /** What the driver needs from its StreamDO. */
 export interface FanoutHost {
-  readonly outbox: OutboxStore;
+  readonly outbox: Outbox;
   meta(): StreamMeta | null;
   sessionStream(key: string): SessionStream;
   armAlarm(at: number): void;
@@ -114,6 +114,11 @@ export class Fanout {
   async onAlarm(): Promise<void> {
     this.start();
     await this.running;
+  }
+
+  /** Resolves once no delivery is running (tests). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   /** Subscribes a session to this stream (idempotent). */

@@ -61,6 +61,25 @@ const toSub = (r: SubRow): Subscriber => ({
   queuedAt: r.queued_at,
 });
 
+/** What the fan-out driver uses of the store (an in-memory fake implements it in unit tests). */
+export type Outbox = Pick<
+  OutboxStore,
+  | "lastId"
+  | "isSession"
+  | "count"
+  | "get"
+  | "add"
+  | "remove"
+  | "write"
+  | "pending"
+  | "some"
+  | "rowsAfter"
+  | "ack"
+  | "markQueued"
+  | "trim"
+  | "stats"
+>;
+
 /** SQLite access to a source stream's subscribers and outbox. */
 export class OutboxStore {
   private counted: { instance: string; n: number } | undefined;
