@@ -93,7 +93,8 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
       }
       try {
         const before = await fetchCounters(target.metricsUrl);
-        const limitMs = opts.size.quick ? 30_000 : 150_000;
+        const limitMs =
+          workload.limitMs?.[opts.size.quick ? "quick" : "full"] ?? (opts.size.quick ? 30_000 : 150_000);
         const ctx = {
           target,
           size: opts.size,
