@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { MAX_INLINE_MESSAGE_BYTES, envelopeOf, packRows } from "./envelope.js";
+import { MAX_INLINE_MESSAGE_BYTES, envelopeLimits, envelopeOf, packRows, utf8Length } from "./envelope.js";
 
 const enc = new TextEncoder();
 
@@ -36,6 +36,28 @@ describe("envelopeOf", () => {
     const data = new Uint8Array(MAX_INLINE_MESSAGE_BYTES).map((_, i) => (i * 31) & 0xff);
     const e = JSON.parse(envelopeOf("s", "application/octet-stream", false, { offset: "o", data }));
     expect(Buffer.from(e.data as string, "base64").equals(Buffer.from(data))).toBe(true);
+  });
+});
+
+describe("limits", () => {
+  test("rows and inline messages fit in the server's append limit", () => {
+    expect(envelopeLimits(32 * 1024 * 1024)).toEqual({ inlineBytes: MAX_INLINE_MESSAGE_BYTES, rowBytes: 1024 * 1024 });
+    const small = envelopeLimits(64 * 1024);
+    expect(small.rowBytes).toBe(64 * 1024);
+    // The base64 of the largest inline message plus its fields fits in one row.
+    expect(Math.ceil(small.inlineBytes / 3) * 4 + 8 * 1024).toBeLessThanOrEqual(small.rowBytes);
+    expect(envelopeLimits(1024).inlineBytes).toBe(0);
+  });
+
+  test("utf8Length counts bytes", () => {
+    for (const s of ["", "abc", "é", "€", "😀", "a€😀é"]) expect(utf8Length(s), s).toBe(Buffer.byteLength(s));
+  });
+
+  test("rows are limited in UTF-8 bytes, not characters", () => {
+    const envs = Array.from({ length: 6 }, () => JSON.stringify("€".repeat(20)));
+    for (const r of packRows(envs, 130)) {
+      expect(Buffer.byteLength(r) <= 130 || (JSON.parse(r) as unknown[]).length === 1).toBe(true);
+    }
   });
 });
 

@@ -75,6 +75,10 @@ class MemoryOutbox implements Outbox {
     const min = this.subs.size === 0 ? this.last : Math.min(...[...this.subs.values()].map((s) => s.acked));
     for (const id of [...this.rows.keys()]) if (id <= min) this.rows.delete(id);
   }
+  clear(): void {
+    this.subs.clear();
+    this.rows.clear();
+  }
   stats(): { subscribers: number; outboxRows: number; lastId: number } {
     return { subscribers: this.subs.size, outboxRows: this.rows.size, lastId: this.last };
   }
@@ -149,9 +153,10 @@ class Host implements FanoutHost {
   forgotten: string[] = [];
   sent: FanoutMessage[] = [];
   queueThreshold = 2;
+  maxAppendBytes = 4 * 1024 * 1024;
   useQueue = false;
   meta(): StreamMeta | null {
-    return this.m;
+    return this.m ?? null;
   }
   session(key: string): FakeSession {
     if (!this.sessions.has(key)) this.sessions.set(key, new FakeSession());
@@ -290,6 +295,17 @@ describe("fan-out driver", () => {
     expect(host.alarms.at(-1)!).toBeGreaterThanOrEqual(before);
     await restarted.onAlarm();
     expect(host.sent.length).toBe(sent + 3);
+  });
+
+  test("when the source stream is gone, its subscribers and undelivered rows go with it", async () => {
+    const { host, fanout } = setUp(["p/a"]);
+    host.session("p/a").failures = 1;
+    publish(host, fanout, [1]);
+    await fanout.settled();
+    expect(host.outbox.stats()).toMatchObject({ subscribers: 1, outboxRows: 1 });
+    host.m = null as unknown as StreamMeta;
+    await fanout.onAlarm();
+    expect(host.outbox.stats()).toMatchObject({ subscribers: 0, outboxRows: 0 });
   });
 
   test("subscribe: idempotent; refuses a missing source, a session stream, and other instances' subscribers are dropped", () => {

@@ -13,7 +13,7 @@ import { metrics } from "../live/metrics.js";
 import { offsetAt } from "../do/host.js";
 import type { StreamMeta } from "../do/meta.js";
 import { deliverRows, type Delivery, type SessionStream } from "./deliver.js";
-import { envelopeOf, packRows } from "./envelope.js";
+import { envelopeLimits, envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
 
@@ -48,6 +48,8 @@ export interface FanoutHost {
   forgetSubscription(session: string, source: string): void;
   queue(): Queue<FanoutMessage> | undefined;
   readonly queueThreshold: number;
+  /** The largest append a session stream takes: outbox rows never exceed it. */
+  readonly maxAppendBytes: number;
 }
 
 /** Most subscribers one source stream keeps. */
@@ -78,13 +80,14 @@ export class Fanout {
     if (messages.length === 0 || this.host.outbox.count(m.instance) === 0) return;
     const json = isJsonType(m.contentType);
     const { name } = splitKey(m.key);
+    const limits = envelopeLimits(this.host.maxAppendBytes);
     let pos = start;
     const envelopes = messages.map((data) => {
-      const e = envelopeOf(name, m.contentType, json, { offset: offsetAt(m, pos), data });
+      const e = envelopeOf(name, m.contentType, json, { offset: offsetAt(m, pos), data }, limits.inlineBytes);
       pos += data.length;
       return e;
     });
-    this.host.outbox.write(packRows(envelopes));
+    this.host.outbox.write(packRows(envelopes, limits.rowBytes));
     this.written = true;
   }
 
@@ -200,7 +203,11 @@ export class Fanout {
         return;
       }
       const m = this.host.meta();
-      if (!m) return;
+      if (!m) {
+        // The stream expired or was deleted: its subscriptions and undelivered fan-out go with it.
+        this.host.outbox.clear();
+        return;
+      }
       const outbox = this.host.outbox;
       outbox.count(m.instance);
       const pending = outbox.pending();

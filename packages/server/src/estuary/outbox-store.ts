@@ -78,6 +78,7 @@ export type Outbox = Pick<
   | "markQueued"
   | "trim"
   | "stats"
+  | "clear"
 >;
 
 /** SQLite access to a source stream's subscribers and outbox. */
@@ -217,6 +218,13 @@ export class OutboxStore {
   trim(): void {
     const min = this.sql.exec<{ m: number | null }>("SELECT min(acked) AS m FROM estuary_subscribers").toArray()[0]?.m;
     this.sql.exec("DELETE FROM estuary_outbox WHERE id <= ?", min ?? this.lastId());
+  }
+
+  /** Drops every subscriber and outbox row (the source stream is gone). */
+  clear(): void {
+    this.sql.exec("DELETE FROM estuary_subscribers");
+    this.sql.exec("DELETE FROM estuary_outbox");
+    this.counted = undefined;
   }
 
   /** Row counts, for tests and metrics. */
