@@ -164,6 +164,24 @@ describe("estuary sessions", () => {
     await expectError(await estuary(baseUrl(), "DELETE", `/default/${id}`), 404, "not_found");
   });
 
+  test("deleting a source removes it from its sessions' subscriptions", async () => {
+    const a = uniq("es-srcdel");
+    const b = uniq("es-srckeep");
+    const id = uniq("es-srcgone");
+    await createStream(a);
+    await createStream(b);
+    await subscribe(baseUrl(), a, id);
+    await subscribe(baseUrl(), b, id);
+    expect((await fetch(streamUrl(a), { method: "DELETE" })).status).toBe(204);
+    const deadline = Date.now() + 10_000;
+    let subs: { stream: string }[] = [];
+    do {
+      const res = await estuary(baseUrl(), "GET", `/default/${id}`);
+      subs = ((await res.json()) as { session: { subscriptions: { stream: string }[] } }).session.subscriptions;
+    } while (subs.length !== 1 && Date.now() < deadline);
+    expect(subs.map((s) => s.stream)).toEqual([b]);
+  });
+
   test("refresh extends the lifetime; an expired session is torn down by its alarm", async () => {
     const src = uniq("es-exp");
     const id = uniq("es-ttl");

@@ -315,6 +315,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         return;
       }
     }
+    this.fanout.sourceGone(m);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;

@@ -75,6 +75,9 @@ class MemoryOutbox implements Outbox {
     const min = this.subs.size === 0 ? this.last : Math.min(...[...this.subs.values()].map((s) => s.acked));
     for (const id of [...this.rows.keys()]) if (id <= min) this.rows.delete(id);
   }
+  sessions(): string[] {
+    return [...this.subs.keys()];
+  }
   clear(): void {
     this.subs.clear();
     this.rows.clear();
@@ -306,6 +309,12 @@ describe("fan-out driver", () => {
     host.m = null as unknown as StreamMeta;
     await fanout.onAlarm();
     expect(host.outbox.stats()).toMatchObject({ subscribers: 0, outboxRows: 0 });
+  });
+
+  test("a deleted source tells every subscribed session", () => {
+    const { host, fanout } = setUp(["p/a", "p/b"]);
+    fanout.sourceGone(host.m);
+    expect(host.forgotten.sort()).toEqual(["p/a from src", "p/b from src"]);
   });
 
   test("subscribe: idempotent; refuses a missing source, a session stream, and other instances' subscribers are dropped", () => {

@@ -140,6 +140,12 @@ export class Fanout {
     return { ok: true, created: true };
   }
 
+  /** The stream is being deleted: tell each subscribed session (best effort) before the tables go. */
+  sourceGone(m: StreamMeta): void {
+    const { name } = splitKey(m.key);
+    for (const session of this.host.outbox.sessions()) this.host.forgetSubscription(session, name);
+  }
+
   /** Unsubscribes a session; false when it was not subscribed. */
   unsubscribe(session: string): boolean {
     return this.host.outbox.remove(session);

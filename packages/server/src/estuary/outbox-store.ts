@@ -79,6 +79,7 @@ export type Outbox = Pick<
   | "trim"
   | "stats"
   | "clear"
+  | "sessions"
 >;
 
 /** SQLite access to a source stream's subscribers and outbox. */
@@ -160,6 +161,14 @@ export class OutboxStore {
       this.sql.exec("INSERT INTO estuary_outbox (id, body) VALUES (?, ?)", id, body);
     }
     this.sql.exec("UPDATE estuary_state SET last_id = ? WHERE id = 1", id);
+  }
+
+  /** Every subscribed session key. */
+  sessions(): string[] {
+    return this.sql
+      .exec<{ session: string }>("SELECT session FROM estuary_subscribers")
+      .toArray()
+      .map((r) => r.session);
   }
 
   /** Subscribers that have not acknowledged every row. */
