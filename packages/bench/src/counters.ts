@@ -61,21 +61,95 @@ export function parseCounters(json: unknown): Counters | null {
   return Object.keys(counters).length > 0 ? counters : null;
 }
 
-/** Reads the counters at `url`; null when there is no URL, no endpoint, or nothing recognisable. */
-export async function fetchCounters(url: string | undefined): Promise<Counters | null> {
-  if (!url) return null;
+async function fetchJson(url: string): Promise<unknown> {
   try {
     const headers: Record<string, string> = { accept: "application/json" };
     if (process.env.BENCH_METRICS_TOKEN) headers.authorization = `Bearer ${process.env.BENCH_METRICS_TOKEN}`;
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
     const text = await res.text();
-    if (!res.ok) return null;
-    return parseCounters(JSON.parse(text));
+    return res.ok ? (JSON.parse(text) as unknown) : null;
   } catch {
     return null;
   }
 }
 
+/** Reads the counters at `url`; null when there is no URL, no endpoint, or nothing recognisable. */
+export async function fetchCounters(url: string | undefined): Promise<Counters | null> {
+  return url ? parseCounters(await fetchJson(url)) : null;
+}
+
+/** One stream's own counters, kept by its Durable Object (`<metricsUrl>/stream/<name>`). */
+export interface StreamCounters {
+  rowsRead: number;
+  rowsWritten: number;
+  framesSent: number;
+  /** When the object was constructed: a change means it was evicted and its counters restarted. */
+  constructedAt: number;
+}
+
+/** Reads one stream's counters; null when the server has no per-stream counters. */
+export async function fetchStreamCounters(
+  metricsUrl: string | undefined,
+  name: string,
+): Promise<StreamCounters | null> {
+  if (!metricsUrl) return null;
+  const j = (await fetchJson(
+    `${metricsUrl}/stream/${encodeURIComponent(name)}`,
+  )) as Partial<StreamCounters> | null;
+  if (!j || typeof j.rowsRead !== "number" || typeof j.rowsWritten !== "number") return null;
+  return {
+    rowsRead: j.rowsRead,
+    rowsWritten: j.rowsWritten,
+    framesSent: j.framesSent ?? 0,
+    constructedAt: j.constructedAt ?? 0,
+  };
+}
+
+/**
+ * What a stream's object did between two readings. An object evicted in between
+ * restarted its counters, so only the later reading counts (a lower bound).
+ */
+export function streamDelta(
+  before: StreamCounters | null | undefined,
+  after: StreamCounters,
+): StreamCounters {
+  if (!before || before.constructedAt !== after.constructedAt) return after;
+  return {
+    rowsRead: after.rowsRead - before.rowsRead,
+    rowsWritten: after.rowsWritten - before.rowsWritten,
+    framesSent: after.framesSent - before.framesSent,
+    constructedAt: after.constructedAt,
+  };
+}
+
+/** Per-stream readings of many streams. */
+export type StreamReadings = Map<string, StreamCounters>;
+
+/** Reads the counters of every named stream (streams without counters are left out). */
+export async function fetchAllStreamCounters(
+  metricsUrl: string | undefined,
+  names: readonly string[],
+): Promise<StreamReadings> {
+  const out: StreamReadings = new Map();
+  for (const name of names) {
+    const c = await fetchStreamCounters(metricsUrl, name);
+    if (c) out.set(name, c);
+  }
+  return out;
+}
+
+/** SQLite rows read and written per op over the streams (after − before); null without readings. */
+export function rowsPerOp(before: StreamReadings, after: StreamReadings, ops: number): Counters | null {
+  if (after.size === 0 || ops <= 0) return null;
+  let rowsRead = 0;
+  let rowsWritten = 0;
+  for (const [name, a] of after) {
+    const d = streamDelta(before.get(name), a);
+    rowsRead += d.rowsRead;
+    rowsWritten += d.rowsWritten;
+  }
+  return { sqliteRowsRead: rowsRead / ops, sqliteRowsWritten: rowsWritten / ops };
+}
 /** Per-operation difference between two snapshots; null when either is missing or ops is 0. */
 export function countersPerOp(before: Counters | null, after: Counters | null, ops: number): Counters | null {
   if (!before || !after || ops <= 0) return null;

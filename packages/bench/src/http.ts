@@ -5,9 +5,25 @@
  */
 import { request, type BufferedResponse } from "./client.ts";
 
+// Stream names handed out per base URL, so the runner can read each stream's own counters.
+const usedStreams = new Map<string, Set<string>>();
+
 /** The URL of stream `name` on a target base URL (single-segment name = default project). */
 export function streamUrl(baseUrl: string, name: string): string {
+  const names = usedStreams.get(baseUrl) ?? new Set<string>();
+  usedStreams.set(baseUrl, names);
+  names.add(name);
   return `${baseUrl}/v1/stream/${encodeURIComponent(name)}`;
+}
+
+/** The stream names used on `baseUrl` since the last `forgetStreams`. */
+export function streamsUsed(baseUrl: string): string[] {
+  return [...(usedStreams.get(baseUrl) ?? [])];
+}
+
+/** Starts a new record of stream names for `baseUrl`. */
+export function forgetStreams(baseUrl: string): void {
+  usedStreams.delete(baseUrl);
 }
 
 /** Throws a descriptive error unless the status is 2xx; returns the response. */

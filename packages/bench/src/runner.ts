@@ -4,8 +4,15 @@
  * and the run goes on: the server is being built while this bench exists.
  */
 import { proxyRetryCount } from "./client.ts";
-import { countersPerOp, fetchCounters } from "./counters.ts";
-import { appendOnce, createStream, sleep, streamUrl } from "./http.ts";
+import {
+  countersPerOp,
+  fetchAllStreamCounters,
+  fetchCounters,
+  rowsPerOp,
+  type Counters,
+  type StreamReadings,
+} from "./counters.ts";
+import { appendOnce, createStream, forgetStreams, sleep, streamsUsed, streamUrl } from "./http.ts";
 import { step, note } from "./progress.ts";
 import type { RowResult, TargetInfo } from "./results.ts";
 import type { Target, TargetSpec } from "./targets/types.ts";
@@ -92,7 +99,11 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
         continue;
       }
       try {
-        const before = await fetchCounters(target.metricsUrl);
+        // Counters are read when the measured part starts (the workload says when
+        // with measureFrom, after its setup) and when the workload returns.
+        forgetStreams(target.baseUrl);
+        let before = await fetchCounters(target.metricsUrl);
+        let streamsBefore: StreamReadings = new Map();
         const limitMs =
           workload.limitMs?.[opts.size.quick ? "quick" : "full"] ?? (opts.size.quick ? 30_000 : 150_000);
         const ctx = {
@@ -100,6 +111,10 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
           size: opts.size,
           runId: opts.runId,
           progress: (d: string) => progress.detail(d),
+          async measureFrom() {
+            before = await fetchCounters(target.metricsUrl);
+            streamsBefore = await fetchAllStreamCounters(target.metricsUrl, streamsUsed(target.baseUrl));
+          },
         };
         const retriesBefore = proxyRetryCount();
         const run = await withTimeout(workload.run(ctx), limitMs, workload.id);
@@ -108,12 +123,11 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
           ? { ...run, notes: [...run.notes, `${retries} request(s) retried after wrangler dev proxy 503`] }
           : run;
         const after = await fetchCounters(target.metricsUrl);
-        rows.push({
-          ...base,
-          status: "ok",
-          measurement: m,
-          countersPerOp: countersPerOp(before, after, m.ops),
-        });
+        const streamsAfter = await fetchAllStreamCounters(target.metricsUrl, streamsUsed(target.baseUrl));
+        const edge = countersPerOp(before, after, m.ops);
+        const rowCounts = rowsPerOp(streamsBefore, streamsAfter, m.ops);
+        const perOp: Counters | null = edge || rowCounts ? { ...edge, ...rowCounts } : null;
+        rows.push({ ...base, status: "ok", measurement: m, countersPerOp: perOp });
         const lat = `p50 ${fmt(m.latency.median)} ms, p99 ${fmt(m.latency.p99)} ms`;
         progress.done(
           `${fmt(m.throughput)} ${workload.throughputUnit}, ${lat}${m.notes.length ? ` — ${m.notes[0]}` : ""}`,

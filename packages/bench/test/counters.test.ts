@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { countersPerOp, fetchCounters, parseCounters } from "../src/counters.ts";
+import { describe, expect, it, test } from "vitest";
+import { countersPerOp, fetchCounters, parseCounters, rowsPerOp, streamDelta } from "../src/counters.ts";
 
 describe("server counters", () => {
   it("accepts flat camelCase and snake_case names", () => {
@@ -35,5 +35,36 @@ describe("server counters", () => {
 
   it("has no counters without a metrics URL", async () => {
     expect(await fetchCounters(undefined)).toBeNull();
+  });
+});
+
+describe("per-stream counters", () => {
+  const reading = (rowsRead: number, rowsWritten: number, framesSent: number, constructedAt = 1) => ({
+    rowsRead,
+    rowsWritten,
+    framesSent,
+    constructedAt,
+  });
+
+  test("streamDelta subtracts readings of the same object instance", () => {
+    expect(streamDelta(reading(10, 20, 3), reading(15, 28, 7))).toEqual(reading(5, 8, 4));
+  });
+
+  test("streamDelta keeps only the later reading when the object was evicted in between", () => {
+    expect(streamDelta(reading(10, 20, 3, 1), reading(2, 4, 1, 2))).toEqual(reading(2, 4, 1, 2));
+  });
+
+  test("rowsPerOp sums the streams' deltas and divides by ops; streams first seen later count from zero", () => {
+    const before = new Map([["a", reading(10, 10, 0)]]);
+    const after = new Map([
+      ["a", reading(30, 50, 0)],
+      ["b", reading(20, 10, 0)],
+    ]);
+    expect(rowsPerOp(before, after, 10)).toEqual({ sqliteRowsRead: 4, sqliteRowsWritten: 5 });
+  });
+
+  test("rowsPerOp is null without readings or operations", () => {
+    expect(rowsPerOp(new Map(), new Map(), 10)).toBeNull();
+    expect(rowsPerOp(new Map(), new Map([["a", reading(1, 1, 0)]]), 0)).toBeNull();
   });
 });

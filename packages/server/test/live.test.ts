@@ -106,6 +106,32 @@ describe("live reads", () => {
   });
 });
 
+describe("metrics", () => {
+  test("edge and per-stream counters account for each request, StreamDO call, row and feed frame", async () => {
+    const url = streamUrl("live-metrics");
+    const streamMetrics = async () =>
+      (await (await fetch(url.replace("/v1/stream/", "/v1/metrics/stream/"))).json()) as Metrics;
+    await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" }, body: "a;" });
+    const conns = await readers(url, 3);
+    const edge0 = await metrics();
+    const do0 = await streamMetrics();
+    for (let i = 0; i < 4; i++) await post(url, `b${i};`);
+    await waitFor(() => conns.every((c) => c.text() === "a;b0;b1;b2;b3;"), 10_000, "readers got the writes");
+    const edge1 = await metrics();
+    const do1 = await streamMetrics();
+    for (const c of conns) c.close();
+    // Four appends: four Worker requests and four StreamDO calls (the metrics reads are not counted).
+    expect(edge1.workerRequests! - edge0.workerRequests!).toBe(4);
+    expect(edge1.doRequests! - edge0.doRequests!).toBe(4);
+    // The StreamDO sent each write once to this isolate's feed, not once per reader.
+    expect(do1.framesSent! - do0.framesSent!).toBe(4);
+    expect(do1.feeds).toBe(1);
+    // Each append writes its log row (and the metadata row).
+    expect(do1.rowsWritten! - do0.rowsWritten!).toBeGreaterThanOrEqual(8);
+    expect(do1.rowsRead!).toBeGreaterThan(0);
+  });
+});
+
 describe("request collapsing", () => {
   test("identical in-flight catch-up reads share one StreamDO request", async () => {
     const url = streamUrl("live-collapse-catchup");

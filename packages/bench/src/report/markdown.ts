@@ -16,7 +16,7 @@ const CAVEATS = [
   "- **One machine, one load generator.** Latencies include the bench's own client work (the same for every target); with 1,000 live readers the load generator's event loop is part of what is measured.",
   "- **Shared machine.** The load averages above say how busy the machine was; other processes (test suites, other servers) make results noisy, the concurrent rows most. Compare rows of one run, not across runs.",
   "- **Catch-up reads.** This project serves at most `MAX_READ_BYTES` per response (1 MiB by default) so that responses stay cacheable by a CDN; the reference server returns the whole stream in one response. *req/op* shows the difference.",
-  "- **Counts per operation** come only from the server's counters (issue 4). Until the server exposes them they are n/a, and the cost model says which of its inputs are assumed.",
+  "- **Counts per operation** come only from the server's counters: `GET /v1/metrics` (Worker requests and the StreamDO requests the Worker made) and `GET /v1/metrics/stream/<name>` (rows the stream's Durable Object read and wrote, feed frames it sent). The reference server has none, so its cells are n/a. Counters are read after each workload's setup, so setup is not counted.",
   "- **Ceiling** is measured for the write workloads (the no-op Worker→DO round trip with the same requests); reads and live delivery have no no-op equivalent yet, so their % ceiling is —.",
 ];
 
@@ -74,6 +74,23 @@ function costSection(run: RunResult, charts: readonly ChartFile[]): string[] {
   return out;
 }
 
+/** Live workloads: what one append cost the StreamDO, by number of readers. */
+function liveCostSection(run: RunResult): string[] {
+  const rows = run.rows.filter((r) => r.measurement?.perAppend);
+  if (rows.length === 0) return ["No live workload ran against a server with counters."];
+  return [
+    "Per append, on the edge Worker: requests the stream's Durable Object received (the append itself, plus any read the feed could not answer), feed messages it sent (one per edge isolate holding readers; `wrangler dev` runs one isolate), and Worker requests (the append plus the long-poll readers' re-polls). The design bound is at most 2 DO requests and at most isolates + 1 feed messages per append, whatever the number of readers.",
+    "",
+    "| workload | readers | appends | DO requests / append | feed messages / append | Worker requests / append | p50 ms | p99 ms |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map((r) => {
+      const m = r.measurement!;
+      const p = m.perAppend!;
+      return `| ${r.workload} | ${num(p.readers)} | ${num(p.appends)} | ${num(p.doRequests)} | ${num(p.feedFrames)} | ${num(p.workerRequests)} | ${num(m.latency.median)} | ${num(m.latency.p99)} |`;
+    }),
+  ];
+}
+
 function notesList(lines: readonly SummaryLine[]): string[] {
   const noted = lines.filter((l) => l.notes.length > 0);
   if (noted.length === 0) return [];
@@ -123,6 +140,7 @@ export function renderMarkdown(run: RunResult, charts: readonly ChartFile[]): st
           ]
         : []),
     ]),
+    ...section("Live delivery: server work per append", liveCostSection(run)),
     ...section(
       "Charts",
       charts

@@ -30,6 +30,7 @@ async function runAppends(ctx: WorkloadContext, id: string, plan: AppendPlan): P
       for (let i = 0; i < Math.ceil(WARMUP / plan.streams) + 1; i++) await appendOnce(u, CT, BODY);
     }),
   );
+  await ctx.measureFrom();
   const samples: number[] = [];
   const total = plan.writers * plan.appendsPerWriter;
   const start = performance.now();

@@ -62,6 +62,7 @@ export const catchUpRead: Workload = {
     await createStream(url, CT);
     for (let i = 0; i < (sizeMb * MB) / CHUNK; i++) await appendOnce(url, CT, chunk(i + 1));
     ctx.progress(`${sizeMb} MB written`);
+    await ctx.measureFrom();
     const chunkMs: number[] = [];
     const rates: number[] = [];
     let requests = 0;

@@ -76,6 +76,7 @@ async function runFanOut(ctx: WorkloadContext, n: number, rounds: number): Promi
   const notes: string[] = [];
   const waitMs = n >= 1000 ? 60_000 : 20_000;
   let requests = n; // the SSE connections
+  await ctx.measureFrom();
   const before = await serverCounts(base);
   const t0 = performance.now();
   try {

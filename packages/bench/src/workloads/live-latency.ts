@@ -5,10 +5,11 @@
  * this process's clock, so the figure includes the bench's own parsing cost
  * (identical for every target).
  */
+import { fetchCounters, fetchStreamCounters, streamDelta } from "../counters.ts";
 import { appendOnce, createStream, payload, sleep, streamUrl } from "../http.ts";
 import { summarize, throughput } from "../stats.ts";
 import { longPollReader, sseReader, type LiveReader } from "./live-readers.ts";
-import type { Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
+import type { PerAppend, Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
 
 const CT = "text/plain";
 
@@ -27,7 +28,8 @@ async function runLive(
   n: number,
   rounds: number,
 ): Promise<WorkloadMeasurement> {
-  const url = streamUrl(ctx.target.baseUrl, `${ctx.runId}-${mode}-${n}`);
+  const name = `${ctx.runId}-${mode}-${n}`;
+  const url = streamUrl(ctx.target.baseUrl, name);
   await createStream(url, CT);
   const tail = await appendOnce(url, CT, payload(100, "warmup;"));
   const sentAt: number[] = [];
@@ -51,6 +53,11 @@ async function runLive(
   const settleMs = n >= 1000 ? 300 : n >= 100 ? 100 : 20;
   const notes: string[] = [];
   let requests = 1;
+  // Counters from the moment every reader is parked: only the rounds are counted.
+  await waitFor(() => readers.every((r) => r.armed || r.error), ctx.size.quick ? 5_000 : 10_000);
+  await ctx.measureFrom();
+  const edge0 = await fetchCounters(ctx.target.metricsUrl);
+  const stream0 = await fetchStreamCounters(ctx.target.metricsUrl, name);
   const t0 = performance.now();
   const budgetMs = ctx.size.quick ? 12_000 : 60_000;
   // Waits are bounded per round so one stuck round cannot eat the whole run.
@@ -81,6 +88,7 @@ async function runLive(
   const dropped = readers.reduce((sum, r) => sum + r.dropped, 0);
   if (dropped > 0) notes.unshift(`${dropped} reader connection(s) dropped by the server and re-opened`);
   const elapsedMs = performance.now() - t0;
+  const perAppend = await costPerAppend(ctx, name, n, rounds, edge0, stream0);
   if (samples.length === 0) throw new Error("no deliveries observed");
   const missed = n * rounds - samples.length;
   if (missed > 0) notes.push(`${missed} of ${n * rounds} deliveries missed`);
@@ -91,6 +99,29 @@ async function runLive(
     latency: summarize(samples),
     requests,
     notes: notes.slice(0, 5),
+    ...(perAppend ? { perAppend } : {}),
+  };
+}
+
+/** What each append cost the server, from its counters; undefined for servers without them. */
+async function costPerAppend(
+  ctx: WorkloadContext,
+  name: string,
+  readers: number,
+  appends: number,
+  edge0: Awaited<ReturnType<typeof fetchCounters>>,
+  stream0: Awaited<ReturnType<typeof fetchStreamCounters>>,
+): Promise<PerAppend | undefined> {
+  const edge1 = await fetchCounters(ctx.target.metricsUrl);
+  const stream1 = await fetchStreamCounters(ctx.target.metricsUrl, name);
+  if (!edge0 || !edge1 || !stream1 || appends === 0) return undefined;
+  const diff = (k: "doRequests" | "workerRequests") => ((edge1[k] ?? 0) - (edge0[k] ?? 0)) / appends;
+  return {
+    readers,
+    appends,
+    doRequests: diff("doRequests"),
+    feedFrames: streamDelta(stream0, stream1).framesSent / appends,
+    workerRequests: diff("workerRequests"),
   };
 }
 
@@ -113,9 +144,11 @@ function liveWorkload(
 /** The live-latency workloads, smallest first. */
 export const liveWorkloads: readonly Workload[] = [
   liveWorkload("long-poll", 1, { quick: 10, full: 100 }),
+  liveWorkload("long-poll", 10, { quick: 6, full: 50 }),
   liveWorkload("long-poll", 100, { quick: 4, full: 30 }),
   liveWorkload("long-poll", 1000, { quick: 2, full: 15 }),
   liveWorkload("sse", 1, { quick: 10, full: 100 }),
+  liveWorkload("sse", 10, { quick: 6, full: 50 }),
   liveWorkload("sse", 100, { quick: 4, full: 30 }),
   liveWorkload("sse", 1000, { quick: 2, full: 15 }),
 ];

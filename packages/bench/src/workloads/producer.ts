@@ -27,6 +27,7 @@ export const producerBatched: Workload = {
   async run(ctx) {
     const url = streamUrl(ctx.target.baseUrl, `${ctx.runId}-producer`);
     await createStream(url, CT);
+    await ctx.measureFrom();
     const batchMs: number[] = [];
     let requests = 0;
     // Wrapping fetch lets us time each batch request without changing the client.

@@ -15,6 +15,11 @@ export interface WorkloadContext {
   readonly runId: string;
   /** Progress detail inside a long workload (printed on the same progress line). */
   readonly progress: (detail: string) => void;
+  /**
+   * Marks the end of setup: server counters are read now and again when the
+   * workload returns. Without a call, setup is counted too.
+   */
+  measureFrom(): Promise<void>;
 }
 
 /** What one workload measured on one target. */
@@ -30,6 +35,20 @@ export interface WorkloadMeasurement {
   readonly requests: number;
   /** Things a reader of the table should know (e.g. "3 deliveries missed"). */
   readonly notes: string[];
+  /** Live workloads on a server with counters: what one append cost the stream's Durable Object. */
+  readonly perAppend?: PerAppend;
+}
+
+/** Server work per append in a live-delivery workload, from the server's counters. */
+export interface PerAppend {
+  readonly readers: number;
+  readonly appends: number;
+  /** Requests this stream's Durable Object received per append (counted by the Worker). */
+  readonly doRequests: number;
+  /** Feed messages the Durable Object sent per append (one per edge isolate holding readers). */
+  readonly feedFrames: number;
+  /** Worker requests per append (readers' re-polls included). */
+  readonly workerRequests: number;
 }
 
 /** A benchmark workload. */

@@ -26,6 +26,7 @@ import type {
   ReadOk,
   ReadRequest,
 } from "./rpc-types.js";
+import { CountingSql, type SqlTotals } from "./sql-counter.js";
 import { StreamStore } from "./store.js";
 import { Fanout, type FanoutReport, type FanoutWork } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
@@ -40,6 +41,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly outbox: OutboxStore;
   readonly queueThreshold: number;
   private readonly fanout: Fanout;
+  private readonly sql: CountingSql;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
   private cached: StreamMeta | null | undefined;
@@ -55,9 +57,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     const config = readConfig(env);
     this.maxAppendBytes = config.maxAppendBytes;
     this.maxReadBytes = config.maxReadBytes;
-    this.store = new StreamStore(ctx.storage.sql);
+    this.sql = new CountingSql(ctx.storage.sql);
+    this.store = new StreamStore(this.sql);
     this.store.ensureSchema();
-    this.outbox = new OutboxStore(ctx.storage.sql);
+    this.outbox = new OutboxStore(this.sql);
     this.outbox.ensureSchema();
     this.queueThreshold = readEstuaryConfig(env).queueThreshold;
     this.fanout = new Fanout(this);
@@ -189,6 +192,16 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       constructedAt: this.constructedAt,
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
+    };
+  }
+
+  /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
+  async counters(): Promise<SqlTotals & FeedHubStats & { feeds: number; constructedAt: number }> {
+    return {
+      ...this.sql.totals(),
+      ...this.feedStats,
+      feeds: this.ctx.getWebSockets().length,
+      constructedAt: this.constructedAt,
     };
   }
 

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { readConfig, type Env } from "../env.js";
-import { snapshot } from "../live/metrics.js";
+import { metrics, snapshot } from "../live/metrics.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { adminRoutes } from "./admin-routes.js";
 import { requireRoot } from "./admin-auth.js";
@@ -31,6 +31,10 @@ export function createApp(): Hono<{ Bindings: Env }> {
     }
   });
   app.use("*", cors());
+  app.use("*", async (c, next) => {
+    if (!c.req.path.startsWith("/v1/metrics")) metrics.workerRequests += 1;
+    await next();
+  });
 
   app.get("/health", (c) => c.json({ ok: true }));
   // Per-isolate counters (DO requests, feeds, readers held, cache). Open while
@@ -38,6 +42,13 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.get("/v1/metrics", async (c) => {
     if (!readConfig(c.env).defaultProjectOpen) await requireRoot(c);
     return c.json(snapshot(), 200, { "cache-control": "no-store" });
+  });
+  // One stream's own counters, kept by its StreamDO (rows read/written, feed frames sent).
+  app.get("/v1/metrics/stream/*", async (c) => {
+    if (!readConfig(c.env).defaultProjectOpen) await requireRoot(c);
+    const path = check(parseStreamPath(new URL(c.req.url).pathname.replace("/v1/metrics/stream/", STREAM_PREFIX)));
+    const counters = await c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key)).counters();
+    return c.json({ stream: path.key, ...counters }, 200, { "cache-control": "no-store" });
   });
 
   app.get("/v1/_debug/storage/*", async (c) => {

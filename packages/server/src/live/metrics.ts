@@ -4,6 +4,8 @@
  * `GET /v1/metrics` (tests, benchmarks, the dashboard).
  */
 export const metrics = {
+  /** Requests this isolate served (the metrics endpoint itself excluded). */
+  workerRequests: 0,
   /** RPC calls made to StreamDOs, by kind. */
   doReads: 0,
   doWrites: 0,
@@ -33,7 +35,7 @@ export const metrics = {
   estuarySourceCalls: 0,
 };
 
-/** A snapshot of the counters. */
+/** A snapshot of the counters, with `doRequests`: every StreamDO request this isolate made. */
 export function snapshot(): Record<string, number> {
-  return { ...metrics };
+  return { ...metrics, doRequests: metrics.doReads + metrics.doWrites + metrics.doOther };
 }

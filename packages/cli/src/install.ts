@@ -1,0 +1,31 @@
+/** Installs the scaffolded workspace's dependencies with the user's package manager. */
+import { CliError } from "./errors.js";
+import { exec } from "./exec.js";
+import type { Ui } from "./ui.js";
+
+/** Package managers the workspace can be installed with. */
+export const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn"] as const;
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
+
+/** The package manager that started this process (npm_config_user_agent), else npm. */
+export function detectPackageManager(userAgent: string | undefined): PackageManager {
+  const name = userAgent?.split("/")[0];
+  return PACKAGE_MANAGERS.find((p) => p === name) ?? "npm";
+}
+
+/** Installs dependencies in `dir`. */
+export type Installer = (dir: string, pm: PackageManager) => Promise<void>;
+
+/** The real installer: `<pm> install` under a spinner. */
+export function installer(ui: Ui): Installer {
+  return async (dir, pm) => {
+    const r = await ui.spin(`${pm} install`, () => exec({ command: pm, args: ["install"], cwd: dir }));
+    if (r.code !== 0) {
+      const tail = (r.stderr || r.stdout).trim().split("\n").slice(-6).join("\n");
+      throw new CliError(
+        `${pm} install failed in ${dir}:\n${tail}`,
+        `fix the problem, then run \`${pm} install\` there and re-run setup`,
+      );
+    }
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Step 5: deploys the workspace with its secrets (`wrangler deploy
+ * --secrets-file`) and finds the Worker's URL. Local mode builds the same
+ * bundle with `--dry-run`, which proves the workspace deploys.
+ */
+import { askConfirm, askText } from "../ask.js";
+import { SECRETS_FILE } from "../scaffold.js";
+import type { Phase } from "../setup-context.js";
+import { ENV, Q } from "../sources.js";
+
+const DEPLOY_HINT =
+  "fix the problem above, then re-run setup (it reuses what exists) or run `npm run deploy` in the workspace";
+
+/** The workers.dev URL wrangler printed, if any (custom domains are asked for or given with --url). */
+export function deployedUrl(stdout: string): string | undefined {
+  return /https:\/\/[a-z0-9.-]+\.workers\.dev\b/i.exec(stdout)?.[0];
+}
+
+/** The deploy phase. */
+export const deploy: Phase = {
+  title: "Deploy",
+  async run(ctx) {
+    if (ctx.local) {
+      await ctx.wrangler.run({ args: ["deploy", "--dry-run", "--outdir", "dist"], cwd: ctx.dir, hint: DEPLOY_HINT });
+      ctx.ui.success("The workspace bundles (wrangler deploy --dry-run); local mode deploys nothing");
+      const given = ctx.flags.url ?? ctx.env[ENV.url];
+      ctx.url = typeof given === "string" && given !== "" ? given.replace(/\/+$/, "") : "http://127.0.0.1:8787";
+      return;
+    }
+    if (!(await askConfirm(ctx, Q.deploy, true))) {
+      ctx.ui.warn("Not deployed: run `npm run deploy` in the workspace when ready");
+      return;
+    }
+    const r = await ctx.wrangler.run({
+      args: ["deploy", "--secrets-file", SECRETS_FILE],
+      cwd: ctx.dir,
+      hint: DEPLOY_HINT,
+    });
+    ctx.deployed = true;
+    // --url (a custom domain) wins; else the workers.dev URL; else ask.
+    const given = ctx.flags.url ?? ctx.env[ENV.url];
+    const url =
+      typeof given === "string" && given !== "" ? given : (deployedUrl(r.stdout) ?? (await askText(ctx, Q.url, "")));
+    ctx.url = url.replace(/\/+$/, "") || undefined;
+    ctx.ui.success(`Deployed${ctx.url ? ` to ${ctx.url}` : ""}`);
+  },
+};

@@ -1,0 +1,60 @@
+/**
+ * Step 7: what exists now, what it costs to leave running, and how to
+ * remove it. Prices: Cloudflare list prices as in docs/benchmarks.md.
+ */
+import { relative } from "node:path";
+import { SECRETS_FILE } from "../scaffold.js";
+import type { Phase, SetupContext } from "../setup-context.js";
+import { defaultStateDir } from "../target.js";
+
+const row = (label: string, value: string) => `${label.padEnd(11)}${value}`;
+
+/** Lines describing what a run left behind. */
+export function summaryLines(ctx: SetupContext): string[] {
+  const res = ctx.resources;
+  const rel = relative(process.cwd(), ctx.dir) || ".";
+  const lines: string[] = [];
+  if (ctx.local) {
+    lines.push(row("Workspace", `${rel} (bundles; run setup without --local to deploy it)`));
+    lines.push(row("State", ctx.stateDir));
+  } else {
+    lines.push(row("Workspace", `${rel} (${SECRETS_FILE} holds the ADMIN_TOKEN; gitignored)`));
+    const where = ctx.deployed
+      ? `at ${ctx.url ?? "(URL not shown by wrangler)"}`
+      : "(not deployed yet: npm run deploy)";
+    lines.push(row("Worker", `${ctx.worker} ${where}`));
+    for (const r of res?.created ?? []) lines.push(row("created", r));
+    for (const r of res?.reused ?? []) lines.push(row("reused", r));
+  }
+  if (ctx.project)
+    lines.push(row("Project", `${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`));
+  if (ctx.local) {
+    lines.push("", "Run it:", `  cd ${rel} && npx wrangler dev --persist-to ${ctx.stateDir}`);
+    if (ctx.stateDir === defaultStateDir(ctx.server)) lines.push("  or, in the repository: pnpm dev (same state)");
+  } else {
+    lines.push(
+      "",
+      "Cost of leaving it running: nothing while idle beyond your plan (Workers Free: $0; Workers Paid: $5/month minimum).",
+      "Use is billed per request and per GB stored: Worker requests $0.30/M, Durable Object requests $0.15/M,",
+      "SQLite storage $0.20/GB-month over 5 GB, R2 $0.015/GB-month over 10 GB (list prices of 2026-11-22;",
+      "check Cloudflare's pricing pages). Workloads and their monthly cost: docs/benchmarks.md in the repository.",
+      "",
+      "To remove everything:",
+      `  npx wrangler delete --name ${ctx.worker}`,
+      ...(res?.kv ?? []).map((k) => `  npx wrangler kv namespace delete --namespace-id ${k.id ?? "<id>"}`),
+      ...(res?.r2 ?? []).map((b) => `  npx wrangler r2 bucket delete ${b.bucket}`),
+      ...(res?.queues ?? []).map((q) => `  npx wrangler queues delete ${q.name}`),
+    );
+  }
+  return lines;
+}
+
+/** The summary phase. */
+export const summary: Phase = {
+  title: "Summary",
+  async run(ctx) {
+    // Unframed, so the commands copy and paste cleanly.
+    ctx.ui.success("What was set up:");
+    ctx.ui.raw(`\n${summaryLines(ctx).join("\n")}\n`);
+  },
+};

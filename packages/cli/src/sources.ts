@@ -1,0 +1,27 @@
+/** Every question the CLI can ask, with the flag and environment variable that answer it. */
+import type { Source } from "./ask.js";
+
+const q = (id: string, flag: string, env: string, message: string): Source => ({ id, flag, env, message });
+
+/** The questions, by id. */
+export const Q = {
+  account: q("account", "account-id", "CLOUDFLARE_ACCOUNT_ID", "Cloudflare account"),
+  worker: q("worker", "name", "DS_EDGE_NAME", "Worker name"),
+  dir: q("dir", "dir", "DS_EDGE_DIR", "Workspace directory"),
+  components: q("components", "components", "DS_EDGE_COMPONENTS", "Components"),
+  packageManager: q("packageManager", "package-manager", "DS_EDGE_PACKAGE_MANAGER", "Package manager"),
+  deploy: q("deploy", "deploy", "DS_EDGE_DEPLOY", "Deploy now?"),
+  url: q("url", "url", "DS_EDGE_URL", "URL of the Worker (wrangler printed none)"),
+  project: q("project", "project", "DS_EDGE_PROJECT", "Name of the first project"),
+  retire: q("retire", "confirm", "DS_EDGE_CONFIRM", "Retire these keys?"),
+} as const;
+
+/** Environment variables of settings that are not questions. */
+export const ENV = {
+  yes: "DS_EDGE_YES",
+  stateDir: "DS_EDGE_STATE_DIR",
+  wrangler: "DS_EDGE_WRANGLER",
+  serverSpec: "DS_EDGE_SERVER_SPEC",
+  wranglerSpec: "DS_EDGE_WRANGLER_SPEC",
+  url: "DS_EDGE_URL",
+} as const;
