@@ -104,7 +104,8 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
         forgetStreams(target.baseUrl);
         let before = await fetchCounters(target.metricsUrl);
         let streamsBefore: StreamReadings = new Map();
-        const limitMs = opts.size.quick ? 30_000 : 150_000;
+        const limitMs =
+          workload.limitMs?.[opts.size.quick ? "quick" : "full"] ?? (opts.size.quick ? 30_000 : 150_000);
         const ctx = {
           target,
           size: opts.size,

@@ -3,6 +3,8 @@
  * validates them once and says which setting is wrong and how to fix it.
  */
 import type { StreamDO } from "./do/stream-do.js";
+import type { EstuaryDO } from "./estuary/estuary-do.js";
+import type { FanoutMessage } from "./estuary/fanout.js";
 
 /** The Worker's environment (bindings + vars). */
 export interface Env {
@@ -20,6 +22,14 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** How long an edge isolate reuses a project's config (ms, default 30000); see projects/store.ts. */
   PROJECT_CACHE_TTL_MS?: string;
+  /** Estuary sessions, one EstuaryDO each (docs/estuary.md). */
+  ESTUARY: DurableObjectNamespace<EstuaryDO>;
+  /** Queue for large estuary fan-outs; without it every fan-out is delivered inline. */
+  FANOUT?: Queue<FanoutMessage>;
+  /** Default estuary session lifetime without a refresh (seconds, default 86400). */
+  ESTUARY_TTL_SECONDS?: string;
+  /** Fan-outs to more pending sessions than this go through the queue (default 50). */
+  ESTUARY_QUEUE_THRESHOLD?: string;
   /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
   DEBUG_ENDPOINTS?: string;
   /** Cold storage: sealed segments (docs/server.md). Without it, streams stay in the hot log. */
@@ -50,7 +60,8 @@ export interface Config {
   readonly segmentHeadCacheMs: number;
 }
 
-function intVar(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
+/** Reads an integer var, or throws a message that says which setting to fix. */
+export function intVar(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);

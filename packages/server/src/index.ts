@@ -4,8 +4,11 @@
  */
 import { createApp } from "./edge/app.js";
 import type { Env } from "./env.js";
+import { consumeFanout } from "./estuary/queue-consumer.js";
+import type { FanoutMessage } from "./estuary/fanout.js";
 
 export { StreamDO } from "./do/stream-do.js";
+export { EstuaryDO } from "./estuary/estuary-do.js";
 export type { Env } from "./env.js";
 export { mintToken, type MintKey, type MintOptions } from "./auth/mint.js";
 export type { Scope } from "./auth/claims.js";
@@ -14,4 +17,5 @@ const app = createApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-} satisfies ExportedHandler<Env>;
+  queue: (batch, env) => consumeFanout(batch, env),
+} satisfies ExportedHandler<Env, FanoutMessage>;

@@ -27,6 +27,8 @@ type Route = {
 
 let n = 0;
 const text = { "content-type": "text/plain" };
+const json = { "content-type": "application/json" };
+const ESTUARY_ROUTES = () => ROUTES.filter((r) => r.name.startsWith("estuary"));
 const ROUTES: Route[] = [
   {
     name: "create",
@@ -70,6 +72,32 @@ const ROUTES: Route[] = [
     body: "{}",
     needs: "write",
   },
+  {
+    name: "estuary subscribe",
+    method: "POST",
+    path: (p) => `/v1/estuary/subscribe/${p}/s/base`,
+    headers: () => json,
+    body: '{"estuaryId":"sess-1"}',
+    needs: "write",
+  },
+  {
+    name: "estuary unsubscribe",
+    method: "DELETE",
+    path: (p) => `/v1/estuary/subscribe/${p}/s/base`,
+    headers: () => json,
+    body: '{"estuaryId":"sess-1"}',
+    needs: "write",
+  },
+  { name: "estuary get", method: "GET", path: (p) => `/v1/estuary/${p}/sess-1`, needs: "read" },
+  {
+    name: "estuary refresh",
+    method: "POST",
+    path: (p) => `/v1/estuary/${p}/sess-1/refresh`,
+    headers: () => json,
+    body: '{"ttlSeconds":600}',
+    needs: "write",
+  },
+  { name: "estuary delete", method: "DELETE", path: (p) => `/v1/estuary/${p}/sess-1`, needs: "write" },
   { name: "admin read", method: "GET", path: (p) => `/v1/projects/${p}`, needs: "manage" },
   {
     name: "admin update",
@@ -129,7 +157,15 @@ describe("auth security matrix", () => {
     const read = await fetch(`${base}?offset=-1`, { headers: bearer(full) });
     const cfg = await admin(`/${p.name}`);
     const list = await admin("");
+    const session = await fetch(`${inject("baseUrl")}/v1/estuary/${p.name}/sess-1`, { headers: bearer(full) });
+    const source = await fetch(`${inject("baseUrl")}/v1/_debug/storage/${p.name}/s/base`, { headers: bearer(full) });
+    const sessionStream = await fetch(`${inject("baseUrl")}/v1/stream/${p.name}/sess-1?offset=-1`, {
+      headers: bearer(full),
+    });
     return JSON.stringify({
+      session: await session.text(),
+      subscribers: ((await source.json()) as { estuary: unknown }).estuary,
+      sessionStream: [sessionStream.status, await sessionStream.text()],
       status: read.status,
       body: await read.text(),
       closed: read.headers.get("stream-closed"),
@@ -150,6 +186,12 @@ describe("auth security matrix", () => {
       body: "base\n",
     });
     expect(res.status).toBe(201);
+    const sub = await fetch(`${inject("baseUrl")}/v1/estuary/subscribe/${p.name}/s/base`, {
+      method: "POST",
+      headers: { ...json, ...bearer(full) },
+      body: '{"estuaryId":"sess-1"}',
+    });
+    expect(sub.status).toBe(201);
   });
 
   test("bad credentials get 401 on every route and change nothing", async () => {
@@ -184,6 +226,8 @@ describe("auth security matrix", () => {
     }
     const read = await fetch(`${inject("baseUrl")}/v1/stream/${p.name}/s/base?offset=-1&token=${good}`);
     expect(read.status).toBe(200);
+    const session = await fetch(`${inject("baseUrl")}/v1/estuary/${p.name}/sess-1?token=${good}`);
+    expect(session.status).toBe(200);
     await expectError(
       await call(
         ROUTES.find((r) => r.name === "admin read")!,
@@ -217,19 +261,74 @@ describe("auth security matrix", () => {
     expect(await state()).toBe(before);
   });
 
+  test("another subject's session: 403 for every estuary route without manage scope, nothing changed", async () => {
+    const before = await state();
+    const bob = bearer(await tokenFor(p, "write", { sub: "bob" }));
+    const bobRead = bearer(await tokenFor(p, "read", { sub: "bob" }));
+    for (const route of ESTUARY_ROUTES()) {
+      await expectError(await call(route, p.name, bob), 403, `${route.name} by another subject`);
+      if (route.needs === "read") await expectError(await call(route, p.name, bobRead), 403, `${route.name} (read)`);
+    }
+    // The owner with a read token may read, not change.
+    const ownerRead = bearer(await tokenFor(p, "read"));
+    expect(
+      (
+        await call(
+          ESTUARY_ROUTES().find((r) => r.needs === "read")!,
+          p.name,
+          ownerRead,
+        )
+      ).status,
+    ).toBe(200);
+    // A manage token of any subject reaches it.
+    const boss = bearer(await tokenFor(p, "manage", { sub: "boss" }));
+    expect(
+      (
+        await call(
+          ESTUARY_ROUTES().find((r) => r.needs === "read")!,
+          p.name,
+          boss,
+        )
+      ).status,
+    ).toBe(200);
+    // Bob's own session is his to use; another subject's token cannot take it over.
+    const own = await fetch(`${inject("baseUrl")}/v1/estuary/subscribe/${p.name}/s/base`, {
+      method: "POST",
+      headers: { ...json, ...bob },
+      body: '{"estuaryId":"bob-1"}',
+    });
+    expect(own.status).toBe(201);
+    expect(((await own.json()) as { session: { owner: string } }).session.owner).toBe("bob");
+    const steal = await fetch(`${inject("baseUrl")}/v1/estuary/${p.name}/bob-1`, {
+      method: "DELETE",
+      headers: bearer(await tokenFor(p, "write", { sub: "mallory" })),
+    });
+    await expectError(steal, 403, "another subject deleting");
+    expect(
+      (await fetch(`${inject("baseUrl")}/v1/estuary/${p.name}/bob-1`, { method: "DELETE", headers: bob })).status,
+    ).toBe(204);
+    expect(await state()).toBe(before);
+  });
+
   test("path traversal in names never escapes a token's paths or project", async () => {
     const before = await state();
     const chat = await tokenFor(p, "manage", { streams: ["chat/**"] });
     const raw = (method: string, path: string, headers: Record<string, string> = {}) =>
       new Promise<number>((ok, fail) => {
         const url = new URL(inject("baseUrl"));
+        const body = path.startsWith("/v1/estuary/")
+          ? '{"estuaryId":"chat-s"}'
+          : method === "PUT" || method === "POST"
+            ? "x"
+            : undefined;
+        const length: Record<string, string> = body === undefined ? {} : { "content-length": String(body.length) };
         const req = request(
           {
             host: url.hostname,
             port: url.port,
             method,
             path,
-            headers: { ...text, ...headers, authorization: `Bearer ${chat}` },
+            headers: { ...text, ...length, ...headers, authorization: `Bearer ${chat}` },
           },
           (res) => {
             res.resume();
@@ -237,7 +336,7 @@ describe("auth security matrix", () => {
           },
         );
         req.on("error", fail);
-        req.end(method === "PUT" || method === "POST" ? "x" : undefined);
+        req.end(body);
       });
     const paths = [
       `/v1/stream/${p.name}/chat/..%2Fsecret`,
@@ -253,6 +352,20 @@ describe("auth security matrix", () => {
       for (const method of ["PUT", "POST", "GET", "DELETE"]) {
         const status = await raw(method, path);
         expect([400, 401, 403], `${method} ${path}`).toContain(status);
+      }
+    }
+    // Estuary routes parse the same paths: no way out of the token's patterns or the project.
+    const estuaryPaths = [
+      `/v1/estuary/subscribe/${p.name}/chat/..%2Fs%2Fbase`,
+      `/v1/estuary/subscribe/${p.name}/chat/%2e%2e/s/base`,
+      `/v1/estuary/subscribe/${p.name}/chat/../../${other.name}/x`,
+      `/v1/estuary/${p.name}/..%2Fsess-1`,
+      `/v1/estuary/${p.name}/%2e%2e`,
+    ];
+    for (const path of estuaryPaths) {
+      for (const method of ["POST", "GET", "DELETE"]) {
+        const status = await raw(method, path);
+        expect([400, 401, 403, 404], `${method} ${path}`).toContain(status);
       }
     }
     const fork = await raw("PUT", `/v1/stream/${p.name}/chat/f`, {
@@ -276,7 +389,7 @@ describe("auth security matrix", () => {
 
   test("the right credentials reach every route (the matrix is not vacuous)", async () => {
     const got: Record<string, number> = {};
-    for (const route of ROUTES.filter((r) => r.name !== "delete" && r.name !== "close")) {
+    for (const route of ROUTES.filter((r) => !["delete", "close", "estuary delete"].includes(r.name))) {
       const auth = route.needs === "root" ? bearer(inject("adminToken")) : bearer(full);
       const res = route.name === "sse" ? await call(route, p.name, auth, "") : await call(route, p.name, auth);
       got[route.name] = res.status;
@@ -290,6 +403,10 @@ describe("auth security matrix", () => {
       "long-poll": 200,
       sse: 200,
       head: 200,
+      "estuary subscribe": 200,
+      "estuary unsubscribe": 200,
+      "estuary get": 200,
+      "estuary refresh": 200,
       "admin read": 200,
       "admin update": 200,
       "admin add key": 201,

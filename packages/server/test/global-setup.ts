@@ -23,6 +23,8 @@ export const TEST_VARS = {
   // Cold storage: 4 MiB / 8000-message segments (test/cold-*.test.ts).
   SEGMENT_MAX_BYTES: String(4 * 1024 * 1024),
   SEGMENT_MAX_MESSAGES: "8000",
+  // Fan-outs to more than 10 pending sessions go through the local Queues simulator.
+  ESTUARY_QUEUE_THRESHOLD: "10",
 } as const;
 
 /** The cold-storage Worker: the tiniest thresholds, so every append crosses into a new segment. */

@@ -2,7 +2,7 @@
 import { concurrentManyStreams, concurrentOneStream, sequentialAppends } from "./appends.ts";
 import { catchUpRead } from "./catch-up.ts";
 import { catchUpHot, catchUpSealed } from "./catch-up-tiers.ts";
-import { estuaryFanOut } from "./estuary.ts";
+import { estuaryWorkloads } from "./estuary.ts";
 import { liveWorkloads } from "./live-latency.ts";
 import { producerBatched } from "./producer.ts";
 import type { Workload } from "./types.ts";
@@ -17,5 +17,5 @@ export const WORKLOADS: readonly Workload[] = [
   catchUpHot,
   catchUpSealed,
   ...liveWorkloads,
-  estuaryFanOut,
+  ...estuaryWorkloads,
 ];

@@ -62,6 +62,8 @@ export interface Workload {
   readonly primary: "throughput" | "latency";
   /** Target kinds this workload can run against (the no-op ceiling only supports writes). */
   readonly kinds: readonly TargetKind[];
+  /** Time limit per run when the default (30 s quick, 150 s full) is too short for its set-up. */
+  readonly limitMs?: { readonly quick: number; readonly full: number };
   /** When set, the workload is listed but skipped with this reason. */
   readonly skipReason?: string;
   run(ctx: WorkloadContext): Promise<WorkloadMeasurement>;

@@ -63,6 +63,7 @@ export async function appendToStream(
     // The tail's segment was sealed: new data opens the next one.
     if (messages.length > 0 && host.segments.last()?.seq === m.segment) m.segment += 1;
     if (messages.length > 0) m.tail = host.store.appendBatch(m.tail, messages);
+    host.recordFanout(m, start, messages);
     if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
     if (req.streamSeq !== null) m.streamSeq = req.streamSeq;
     if (req.closed) {

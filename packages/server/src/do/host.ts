@@ -50,6 +50,8 @@ export interface StreamHost {
   scheduleExpiry(m: StreamMeta): void;
   /** Drops all of this stream's storage (and releases its fork source). */
   destroy(m: StreamMeta): Promise<void>;
+  /** Inside an append's transaction: writes the estuary fan-out intent (src/estuary/fanout.ts). */
+  recordFanout(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void;
   /** Sends a committed append (or close) to the live feeds. `start` is the tail before it. */
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void;
 }

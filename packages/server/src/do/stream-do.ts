@@ -32,6 +32,9 @@ import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
+import { Fanout, type FanoutReport, type FanoutWork } from "../estuary/fanout.js";
+import { OutboxStore } from "../estuary/outbox-store.js";
+import { readEstuaryConfig } from "../estuary/config.js";
 
 const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
@@ -40,6 +43,10 @@ const COLD_RETRY_MS = 2_000;
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
+  /** Estuary: this stream's subscribers and fan-out outbox (src/estuary). */
+  readonly outbox: OutboxStore;
+  readonly queueThreshold: number;
+  private readonly fanout: Fanout;
   private readonly sql: CountingSql;
   readonly segments: SegmentIndex;
   readonly doId: string;
@@ -75,6 +82,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.store = new StreamStore(this.sql);
     this.segments = new SegmentIndex(this.sql);
     this.store.ensureSchema();
+    this.outbox = new OutboxStore(this.sql);
+    this.outbox.ensureSchema();
+    this.queueThreshold = readEstuaryConfig(env).queueThreshold;
+    this.fanout = new Fanout(this);
+    this.fanout.resume();
   }
 
   // ---- RPC surface used by the edge -------------------------------------
@@ -158,6 +170,38 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     });
   }
 
+  // ---- RPC surface used by estuary sessions and the fan-out queue ---------
+
+  /** An estuary session subscribes to this stream. */
+  async addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
+    return this.fanout.subscribe(session, Date.now());
+  }
+
+  /** An estuary session unsubscribes; false when it was not subscribed. */
+  async removeSubscriber(session: string): Promise<boolean> {
+    return this.fanout.unsubscribe(session);
+  }
+
+  /** This stream is an estuary session's stream (so it can never be a source). */
+  async markSession(): Promise<void> {
+    this.outbox.markSession();
+  }
+
+  /** Queue consumer: rows owed to these sessions. */
+  async fanoutWork(sessions: string[]): Promise<FanoutWork | null> {
+    return this.fanout.work(sessions);
+  }
+
+  /** Queue consumer: what it delivered; returns sessions still owed rows. */
+  async fanoutReport(reports: FanoutReport[]): Promise<string[]> {
+    return this.fanout.report(reports);
+  }
+
+  /** Queue consumer: these sessions go back to the queue on the next drain. */
+  async fanoutRequeue(sessions: string[]): Promise<void> {
+    this.fanout.requeue(sessions);
+  }
+
   /** Raw storage and feed facts for tests (does not apply expiry, so it observes the alarm's work). */
   async storageStats(): Promise<
     {
@@ -171,6 +215,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       doId: string;
       databaseBytes: number;
       served: { reads: number; writes: number; other: number };
+      estuary: { subscribers: number; outboxRows: number; lastId: number };
       alarmAt: number | null;
       constructedAt: number;
     } & FeedHubStats & { feeds: number }
@@ -182,6 +227,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       doId: this.doId,
       databaseBytes: this.storageBytes(),
       served: { ...this.served },
+      estuary: this.outbox.stats(),
       alarmAt: await this.ctx.storage.getAlarm(),
       constructedAt: this.constructedAt,
       ...this.feedStats,
@@ -243,6 +289,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       const left = this.loadRaw();
       if (left) this.scheduleExpiry(left);
     });
+    await this.fanout.onAlarm();
   }
 
   // ---- cold storage ---------------------------------------------------------
@@ -295,6 +342,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.alarmAt = null;
     this.cached = null;
     this.store.ensureSchema();
+    this.outbox.ensureSchema();
   }
 
   // ---- StreamHost ---------------------------------------------------------
@@ -322,6 +370,34 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   source(key: string): SourceApi {
     return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as SourceApi;
+  }
+
+  recordFanout(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
+    this.fanout.record(m, start, messages);
+  }
+
+  /** Sets the alarm to `at` unless it is already due sooner. */
+  armAlarm(at: number): void {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  sessionStream(key: string): StreamDO {
+    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as StreamDO;
+  }
+
+  forgetSubscription(session: string, source: string): void {
+    const stub = this.env.ESTUARY.get(this.env.ESTUARY.idFromName(session));
+    stub.forget(source).catch((e: unknown) => {
+      console.error(
+        JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }),
+      );
+    });
+  }
+
+  queue() {
+    return this.env.FANOUT;
   }
 
   scheduleExpiry(m: StreamMeta): void {
@@ -352,8 +428,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         return;
       }
     }
+    this.fanout.sourceGone(m);
     this.transaction(() => {
       this.cold.dropData(m);
+      this.outbox.clear();
       this.store.clearMeta();
     });
     this.cached = null;
@@ -388,6 +466,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
     const payload = isJsonType(m.contentType) ? joinMessages(messages) : (messages[0] ?? new Uint8Array(0));
     broadcastBatch(this.ctx, m, start, messages.length, payload, this.feedStats);
+    this.fanout.kick();
   }
 
   // ---- internals ----------------------------------------------------------
@@ -409,6 +488,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       m.pendingRelease = m.forkSource !== null;
       this.transaction(() => {
         this.cold.dropData(m);
+        this.outbox.clear();
         if (m.pendingRelease) this.saveMeta(m);
         else this.store.clearMeta();
       });

@@ -11,6 +11,7 @@ import { requireRoot } from "./admin-auth.js";
 import { streamAuth } from "./auth-middleware.js";
 import { debugRoutes } from "./debug-routes.js";
 import { cors } from "./cors.js";
+import { estuaryRoutes } from "./estuary-routes.js";
 import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
 import { handleGet } from "./read-route.js";
@@ -53,6 +54,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
 
   app.route("/v1/_debug", debugRoutes());
   app.route("/v1/projects", adminRoutes());
+  app.route("/v1/estuary", estuaryRoutes());
 
   const stream = `${STREAM_PREFIX}*`;
   // Project lookup, authentication, authorization and limits for every stream route.

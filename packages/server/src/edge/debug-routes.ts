@@ -3,7 +3,7 @@
  * "true" (never in a deployment): raw storage facts of a stream, a forced
  * segment seal that can crash the object after a chosen step, failing R2
  * purges, and the R2 objects stored for a stream (to prove there are no
- * orphans).
+ * orphans); an estuary session's state.
  */
 import { Hono, type Context } from "hono";
 import type { Env } from "../env.js";
@@ -30,6 +30,13 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
   app.use("*", async (c, next) => {
     if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
     await next();
+  });
+
+  // An estuary session's own state (EstuaryDO).
+  app.get("/estuary/:project/:estuaryId", async (c) => {
+    const { project, estuaryId } = c.req.param();
+    await authorize(c, project, "read", estuaryId);
+    return c.json(await c.env.ESTUARY.get(c.env.ESTUARY.idFromName(`${project}/${estuaryId}`)).storageStats());
   });
 
   app.get("/storage/*", async (c) => {

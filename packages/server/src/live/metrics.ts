@@ -32,6 +32,15 @@ export const metrics = {
   coldCacheHits: 0,
   /** Reads that looked sealed but went to the StreamDO (e.g. the newest segment's last chunk). */
   coldFallbacks: 0,
+  /** Estuary fan-out: session-stream appends (inline and from the queue), by outcome. */
+  estuaryAppends: 0,
+  estuaryDuplicates: 0,
+  estuaryPruned: 0,
+  /** Fan-out messages sent to / batches received from Cloudflare Queues. */
+  estuaryQueueSent: 0,
+  estuaryQueueBatches: 0,
+  /** Calls the queue consumer made to source StreamDOs (work + report). */
+  estuarySourceCalls: 0,
 };
 
 /** A snapshot of the counters, with `doRequests` (every StreamDO request this isolate made) and its R2 reads. */

@@ -39,13 +39,21 @@ export async function createProject(prefix: string, settings: Record<string, unk
 export async function tokenFor(
   p: TestProject,
   scope: Scope,
-  opts: { streams?: string[]; ttlSeconds?: number; now?: Date; kid?: string; key?: MintKey; project?: string } = {},
+  opts: {
+    streams?: string[];
+    ttlSeconds?: number;
+    now?: Date;
+    kid?: string;
+    key?: MintKey;
+    project?: string;
+    sub?: string;
+  } = {},
 ): Promise<string> {
   return mintToken({
     project: opts.project ?? p.name,
     kid: opts.kid ?? p.kid,
     key: opts.key ?? { alg: "HS256", secret: p.secret },
-    sub: "test-user",
+    sub: opts.sub ?? "test-user",
     scope,
     ttlSeconds: opts.ttlSeconds ?? 600,
     ...(opts.streams ? { streams: opts.streams } : {}),

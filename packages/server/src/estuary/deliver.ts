@@ -1,0 +1,68 @@
+/**
+ * Delivering outbox rows to one session stream, in order, as appends with the
+ * source's idempotent-producer triple. Used by the source StreamDO (inline
+ * fan-out) and by the queue consumer; a retried row is a producer duplicate,
+ * so it is never written twice.
+ */
+import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
+import type { Failure, Result } from "../protocol/errors.js";
+import { metrics } from "../live/metrics.js";
+import { producerPosition } from "./ids.js";
+import type { OutboxRow } from "./outbox-store.js";
+
+/** The session stream's append, as a delivery calls it (a StreamDO stub). */
+export interface SessionStream {
+  append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>>;
+}
+
+/** How a delivery ended; `ackedTo` is the last row id the session now holds. */
+export type Delivery =
+  | { readonly kind: "done"; readonly ackedTo: number }
+  | { readonly kind: "retry"; readonly ackedTo: number; readonly error: string }
+  | { readonly kind: "prune"; readonly ackedTo: number; readonly reason: string }
+  | { readonly kind: "superseded"; readonly ackedTo: number };
+
+/**
+ * What a refused session append means: the session is gone or can never take
+ * the row (prune the subscription), or a newer subscription of the same
+ * session owns the producer (stop quietly). Anything else is retried.
+ */
+export function verdictOf(f: Failure): "prune" | "superseded" | "retry" {
+  if (f.code === "producer_stale_epoch") return "superseded";
+  if (f.status >= 500 || f.status === 429) return "retry";
+  return "prune";
+}
+
+/** Appends rows (ids after `sub.acked`) to the session stream, stopping at the first refusal. */
+export async function deliverRows(
+  stream: SessionStream,
+  producerId: string,
+  sub: { readonly since: number; readonly acked: number },
+  rows: readonly OutboxRow[],
+): Promise<Delivery> {
+  let ackedTo = sub.acked;
+  for (const row of rows) {
+    if (row.id <= ackedTo) continue;
+    const { epoch, seq } = producerPosition(sub.since, row.id);
+    let r: Result<AppendOk>;
+    try {
+      r = await stream.append(
+        { contentType: "application/json", closed: false, producer: { id: producerId, epoch, seq }, streamSeq: null },
+        new Response(row.body).body,
+      );
+    } catch (e) {
+      return { kind: "retry", ackedTo, error: String(e) };
+    }
+    if (!r.ok) {
+      const verdict = verdictOf(r);
+      if (verdict === "retry") return { kind: "retry", ackedTo, error: `${r.status} ${r.code}` };
+      if (verdict === "superseded") return { kind: "superseded", ackedTo };
+      metrics.estuaryPruned += 1;
+      return { kind: "prune", ackedTo, reason: `${r.status} ${r.code}: ${r.message}` };
+    }
+    if (r.status === 204) metrics.estuaryDuplicates += 1;
+    else metrics.estuaryAppends += 1;
+    ackedTo = row.id;
+  }
+  return { kind: "done", ackedTo };
+}

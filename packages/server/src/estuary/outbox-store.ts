@@ -1,0 +1,244 @@
+/**
+ * The estuary tables of a source StreamDO: its subscribers (sessions) and the
+ * fan-out outbox. Outbox rows are written in the append's own transaction, so
+ * a committed append always has its fan-out intent; a row is deleted once
+ * every subscriber has acknowledged it. Synchronous, like the StreamStore.
+ */
+import type { Sql } from "../do/store.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS estuary_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id INTEGER NOT NULL DEFAULT 0,
+  is_session INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS estuary_subscribers (
+  session TEXT PRIMARY KEY,
+  instance TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  acked INTEGER NOT NULL,
+  queued INTEGER NOT NULL DEFAULT 0,
+  queued_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS estuary_outbox (
+  id INTEGER PRIMARY KEY,
+  body TEXT NOT NULL
+);
+`;
+
+/** One subscriber of the source. `since` is the last outbox id before it subscribed. */
+export interface Subscriber {
+  readonly session: string;
+  readonly instance: string;
+  readonly since: number;
+  readonly acked: number;
+  readonly queued: number;
+  readonly queuedAt: number;
+}
+
+/** One outbox row: a JSON array of envelopes, delivered as one session append. */
+export interface OutboxRow {
+  readonly id: number;
+  readonly body: string;
+}
+
+type SubRow = {
+  session: string;
+  instance: string;
+  since: number;
+  acked: number;
+  queued: number;
+  queued_at: number;
+};
+
+const toSub = (r: SubRow): Subscriber => ({
+  session: r.session,
+  instance: r.instance,
+  since: r.since,
+  acked: r.acked,
+  queued: r.queued,
+  queuedAt: r.queued_at,
+});
+
+/** What the fan-out driver uses of the store (an in-memory fake implements it in unit tests). */
+export type Outbox = Pick<
+  OutboxStore,
+  | "lastId"
+  | "isSession"
+  | "count"
+  | "get"
+  | "add"
+  | "remove"
+  | "write"
+  | "pending"
+  | "some"
+  | "rowsAfter"
+  | "ack"
+  | "markQueued"
+  | "trim"
+  | "stats"
+  | "clear"
+  | "sessions"
+>;
+
+/** SQLite access to a source stream's subscribers and outbox. */
+export class OutboxStore {
+  private counted: { instance: string; n: number } | undefined;
+
+  constructor(private readonly sql: Sql) {}
+
+  /** Creates the tables (on first use, and after the stream's storage was wiped). */
+  ensureSchema(): void {
+    this.sql.exec(SCHEMA);
+    this.sql.exec("INSERT OR IGNORE INTO estuary_state (id) VALUES (1)");
+    this.counted = undefined;
+  }
+
+  /** The id of the last outbox row ever written (0 when none). */
+  lastId(): number {
+    return (
+      this.sql.exec<{ last_id: number }>("SELECT last_id FROM estuary_state WHERE id = 1").toArray()[0]?.last_id ?? 0
+    );
+  }
+
+  /** True when this stream is an estuary session's stream (which cannot be a source). */
+  isSession(): boolean {
+    return this.sql.exec<{ s: number }>("SELECT is_session AS s FROM estuary_state WHERE id = 1").toArray()[0]?.s === 1;
+  }
+
+  /** Marks this stream as a session stream. */
+  markSession(): void {
+    this.sql.exec("UPDATE estuary_state SET is_session = 1 WHERE id = 1");
+  }
+
+  /** Number of subscribers of the given source instance (cached; subscribers of older instances are dropped). */
+  count(instance: string): number {
+    if (this.counted?.instance !== instance) {
+      this.sql.exec("DELETE FROM estuary_subscribers WHERE instance != ?", instance);
+      const n = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM estuary_subscribers").toArray()[0]?.n ?? 0;
+      this.counted = { instance, n };
+    }
+    return this.counted.n;
+  }
+
+  /** One subscriber, if the session is subscribed. */
+  get(session: string): Subscriber | null {
+    const r = this.sql.exec<SubRow>("SELECT * FROM estuary_subscribers WHERE session = ?", session).toArray()[0];
+    return r ? toSub(r) : null;
+  }
+
+  /** Adds a subscriber that receives every row written from now on. */
+  add(session: string, instance: string, now: number): Subscriber {
+    const last = this.lastId();
+    this.sql.exec(
+      `INSERT OR REPLACE INTO estuary_subscribers (session, instance, since, acked, queued, queued_at, created_at)
+       VALUES (?, ?, ?, ?, ?, 0, ?)`,
+      session,
+      instance,
+      last,
+      last,
+      last,
+      now,
+    );
+    this.counted = undefined;
+    return { session, instance, since: last, acked: last, queued: last, queuedAt: 0 };
+  }
+
+  /** Removes a subscriber; true when it was there. */
+  remove(session: string): boolean {
+    const n = this.sql.exec("DELETE FROM estuary_subscribers WHERE session = ?", session).rowsWritten;
+    this.counted = undefined;
+    this.trim();
+    return n > 0;
+  }
+
+  /** Writes outbox rows (inside the append's transaction). */
+  write(bodies: readonly string[]): void {
+    let id = this.lastId();
+    for (const body of bodies) {
+      id += 1;
+      this.sql.exec("INSERT INTO estuary_outbox (id, body) VALUES (?, ?)", id, body);
+    }
+    this.sql.exec("UPDATE estuary_state SET last_id = ? WHERE id = 1", id);
+  }
+
+  /** Every subscribed session key. */
+  sessions(): string[] {
+    return this.sql
+      .exec<{ session: string }>("SELECT session FROM estuary_subscribers")
+      .toArray()
+      .map((r) => r.session);
+  }
+
+  /** Subscribers that have not acknowledged every row. */
+  pending(): Subscriber[] {
+    const last = this.lastId();
+    return this.sql
+      .exec<SubRow>("SELECT * FROM estuary_subscribers WHERE acked < ? ORDER BY session", last)
+      .toArray()
+      .map(toSub);
+  }
+
+  /** Subscribers by session key (those still subscribed). */
+  some(sessions: readonly string[]): Subscriber[] {
+    const out: Subscriber[] = [];
+    for (const s of sessions) {
+      const sub = this.get(s);
+      if (sub) out.push(sub);
+    }
+    return out;
+  }
+
+  /** Outbox rows after `after`, in order, up to about `maxBytes` (at least one). */
+  rowsAfter(after: number, limit: number, maxBytes: number): OutboxRow[] {
+    const rows: OutboxRow[] = [];
+    let bytes = 0;
+    for (const r of this.sql.exec<{ id: number; body: string }>(
+      "SELECT id, body FROM estuary_outbox WHERE id > ? ORDER BY id LIMIT ?",
+      after,
+      limit,
+    )) {
+      if (rows.length > 0 && bytes + r.body.length > maxBytes) break;
+      rows.push({ id: r.id, body: r.body });
+      bytes += r.body.length;
+    }
+    return rows;
+  }
+
+  /** Records that `session` (subscribed at `since`) has every row up to `id`. */
+  ack(session: string, since: number, id: number): void {
+    this.sql.exec(
+      "UPDATE estuary_subscribers SET acked = max(acked, ?) WHERE session = ? AND since = ?",
+      id,
+      session,
+      since,
+    );
+  }
+
+  /** Records that rows up to `id` were handed to the queue for these sessions. */
+  markQueued(sessions: readonly string[], id: number, now: number): void {
+    for (const s of sessions) {
+      this.sql.exec("UPDATE estuary_subscribers SET queued = ?, queued_at = ? WHERE session = ?", id, now, s);
+    }
+  }
+
+  /** Deletes rows every subscriber has acknowledged. */
+  trim(): void {
+    const min = this.sql.exec<{ m: number | null }>("SELECT min(acked) AS m FROM estuary_subscribers").toArray()[0]?.m;
+    this.sql.exec("DELETE FROM estuary_outbox WHERE id <= ?", min ?? this.lastId());
+  }
+
+  /** Drops every subscriber and outbox row (the source stream is gone). */
+  clear(): void {
+    this.sql.exec("DELETE FROM estuary_subscribers");
+    this.sql.exec("DELETE FROM estuary_outbox");
+    this.counted = undefined;
+  }
+
+  /** Row counts, for tests and metrics. */
+  stats(): { subscribers: number; outboxRows: number; lastId: number } {
+    const n = (t: string) => this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${t}`).toArray()[0]?.n ?? 0;
+    return { subscribers: n("estuary_subscribers"), outboxRows: n("estuary_outbox"), lastId: this.lastId() };
+  }
+}

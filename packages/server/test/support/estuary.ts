@@ -1,0 +1,93 @@
+/** Helpers for the estuary tests: sessions, publishing, and reading a session stream whole. */
+import { inject } from "vitest";
+
+/** One fanned-out message as a session stream holds it. */
+export interface Envelope {
+  stream: string;
+  offset: string;
+  data?: unknown;
+  contentType?: string;
+  encoding?: string;
+  truncated?: boolean;
+  bytes?: number;
+}
+
+/** Calls an estuary route (path after `/v1/estuary`) with an optional JSON body. */
+export function estuary(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${base}/v1/estuary${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+}
+
+/** Subscribes `estuaryId` to a stream path (`project/name` or a default-project name); throws unless 200/201. */
+export async function subscribe(
+  base: string,
+  source: string,
+  estuaryId: string,
+  headers: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): Promise<{ status: number; body: { session: SessionJson; subscribed: boolean } }> {
+  const res = await estuary(base, "POST", `/subscribe/${source}`, { estuaryId, ...extra }, headers);
+  const text = await res.text();
+  if (res.status !== 200 && res.status !== 201)
+    throw new Error(`subscribe ${source} ${estuaryId}: ${res.status} ${text}`);
+  return { status: res.status, body: JSON.parse(text) as { session: SessionJson; subscribed: boolean } };
+}
+
+/** A session as the API returns it. */
+export interface SessionJson {
+  estuaryId: string;
+  project: string;
+  stream: string;
+  owner: string;
+  createdAt: string;
+  ttlSeconds: number;
+  expiresAt: string;
+  subscriptions: { stream: string; subscribedAt: string }[];
+}
+
+/** Appends a JSON body to a stream; throws unless 204/200. */
+export async function publish(url: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 204 && res.status !== 200) throw new Error(`publish ${url}: ${res.status} ${await res.text()}`);
+}
+
+/** Reads a JSON stream from the start to its tail (following Stream-Next-Offset). */
+export async function readAll(url: string, headers: Record<string, string> = {}): Promise<Envelope[]> {
+  const out: Envelope[] = [];
+  let offset = "-1";
+  for (;;) {
+    const res = await fetch(`${url}?offset=${offset}`, { headers });
+    if (res.status !== 200) throw new Error(`read ${url}: ${res.status} ${await res.text()}`);
+    out.push(...((await res.json()) as Envelope[]));
+    offset = res.headers.get("stream-next-offset") ?? offset;
+    if (res.headers.get("stream-up-to-date") === "true") return out;
+  }
+}
+
+/** Storage facts of a source stream (`/v1/_debug/storage/...`). */
+export async function sourceStats(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ meta: boolean; estuary: { subscribers: number; outboxRows: number; lastId: number } }> {
+  const res = await fetch(`${base}/v1/_debug/storage/${path}`, { headers });
+  return (await res.json()) as { meta: boolean; estuary: { subscribers: number; outboxRows: number; lastId: number } };
+}
+
+/** The base URL of the shared test Worker. */
+export function baseUrl(): string {
+  return inject("baseUrl");
+}
