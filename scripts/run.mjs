@@ -51,7 +51,9 @@ if (task === "test") {
     run("apt-get", ["update", "-qq"], `installing ${missing.join(", ")} (apt-get)`);
     run("apt-get", ["install", "-y", "-qq", ...missing]);
   } else if (missing.length > 0) {
-    console.warn(`\n! missing ${missing.join(", ")}: install them (Debian: apt-get install ${missing.join(" ")}); the proxy tests need them`);
+    console.warn(
+      `\n! missing ${missing.join(", ")}: install them (Debian: apt-get install ${missing.join(" ")}); the proxy tests need them`,
+    );
   }
 }
 

@@ -76,12 +76,21 @@ function tierWorkload(tier: "hot" | "sealed"): Workload {
       let requests = 0;
       let totalMs = 0;
       let served = 0;
+      // Every pass's stream is written first, so the server counters (read from
+      // measureFrom on) count the reads only.
+      const urls: string[] = [];
       for (let p = 0; p < passes; p++) {
         const url = streamUrl(ctx.target.baseUrl, `${ctx.runId}-tier-${tier}-${p}`);
         await createStream(url, CT);
         for (let i = 0; i < writeBytes / CHUNK; i++) await appendOnce(url, CT, chunk(p * 1000 + i + 1));
-        // The seal runs right after the append that reaches the threshold; give it a moment.
-        if (tier === "sealed") await new Promise((r) => setTimeout(r, 1_500));
+        urls.push(url);
+        ctx.progress(`stream ${p + 1}/${passes} written`);
+      }
+      // The seal runs right after the append that reaches the threshold; give it a moment.
+      if (tier === "sealed") await new Promise((r) => setTimeout(r, 1_500));
+      await ctx.measureFrom();
+      for (let p = 0; p < passes; p++) {
+        const url = urls[p]!;
         const before = await coldReads(ctx);
         const start = performance.now();
         const n = await readPrefix(url, sizeMb * MB, chunkMs);

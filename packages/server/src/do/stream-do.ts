@@ -56,6 +56,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private readonly cold: ColdStorage;
   /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
+  /** Test-only fault switch: how many fork-source releases fail next. */
+  private failReleases = 0;
   private cached: StreamMeta | null | undefined;
   private alarmAt: number | null = null;
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
@@ -118,7 +120,23 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** PUT */
   create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
     this.served.writes += 1;
-    return this.exclusive(() => createStream(this, req, body));
+    return this.exclusive(async () => {
+      // A fork whose source release is still pending keeps a tombstone; finish
+      // the release before a new stream replaces it, or the source's count stays high.
+      const raw = this.loadRaw();
+      if (raw?.pendingRelease) {
+        await this.destroy(raw);
+        if (this.loadRaw()?.pendingRelease) {
+          await body?.cancel().catch(() => {});
+          return failure(
+            503,
+            "unavailable",
+            "The previous stream at this path is still being cleaned up; retry shortly",
+          );
+        }
+      }
+      return createStream(this, req, body);
+    });
   }
 
   /** POST */
@@ -323,6 +341,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.cold.failPurges = count;
   }
 
+  /** Test-only (`DEBUG_ENDPOINTS`): the next `count` releases of this fork's source fail. */
+  async debugFailReleases(count: number): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    this.failReleases = count;
+  }
+
   /** Purges what it can; frees all storage when neither a stream nor a purge is left. */
   private async settle(): Promise<void> {
     if ((await this.cold.finishPurges()) && this.loadRaw() === null) await this.wipe();
@@ -411,6 +435,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   async destroy(m: StreamMeta): Promise<void> {
     if (m.forkSource !== null) {
       try {
+        if (this.failReleases > 0 && this.failReleases--) throw new Error("fault injected: source unreachable");
         await this.source(m.forkSource).detachFork();
       } catch (e) {
         // Keep a tombstone and retry from the alarm, so the source's count stays right.

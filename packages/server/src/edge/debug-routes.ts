@@ -2,8 +2,8 @@
  * Test-only routes under `/v1/_debug`, answered only when DEBUG_ENDPOINTS is
  * "true" (never in a deployment): raw storage facts of a stream, a forced
  * segment seal that can crash the object after a chosen step, failing R2
- * purges, and the R2 objects stored for a stream (to prove there are no
- * orphans); an estuary session's state.
+ * purges and fork releases, the R2 objects stored for a stream (to prove
+ * there are no orphans), and an estuary session's state.
  */
 import { Hono, type Context } from "hono";
 import type { Env } from "../env.js";
@@ -60,6 +60,13 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
   app.post("/fail-purges/*", async (c) => {
     const path = await streamOf(c, "fail-purges");
     await stubOf(c, path.key).debugFailPurges(Number(c.req.query("count") ?? "1"));
+    return c.json({ ok: true });
+  });
+
+  // ?count=n: this fork's next n attempts to release its source fail (retried from its alarm).
+  app.post("/fail-releases/*", async (c) => {
+    const path = await streamOf(c, "fail-releases");
+    await stubOf(c, path.key).debugFailReleases(Number(c.req.query("count") ?? "1"));
     return c.json({ ok: true });
   });
 
