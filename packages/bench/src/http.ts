@@ -103,3 +103,26 @@ export async function pool(
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Polls `cond` every 2 ms; false when `timeoutMs` passes first. */
+export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(2);
+  }
+  return true;
+}
+
+/** `size` deterministic incompressible-looking bytes (xorshift), so gzip on a server gains nothing. */
+export function randomChunk(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

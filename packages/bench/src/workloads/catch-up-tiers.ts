@@ -10,7 +10,7 @@
  * the first `sizeMb` MB by following Stream-Next-Offset.
  */
 import { request } from "../client.ts";
-import { appendOnce, createStream, expectOk, streamUrl } from "../http.ts";
+import { appendOnce, createStream, expectOk, streamUrl, randomChunk } from "../http.ts";
 import { median, summarize } from "../stats.ts";
 import type { Workload, WorkloadContext } from "./types.ts";
 
@@ -20,17 +20,7 @@ const MB = 1024 * 1024;
 /** The server's default SEGMENT_MAX_BYTES. */
 const SEAL_AT = 16 * MB;
 
-function chunk(seed: number): Uint8Array {
-  const out = new Uint8Array(CHUNK);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const chunk = (seed: number) => randomChunk(CHUNK, seed);
 
 async function coldReads(ctx: WorkloadContext): Promise<number> {
   if (!ctx.target.metricsUrl) return 0;

@@ -4,7 +4,7 @@
  * several passes. The figure is MB/s per pass; latency is per chunk request.
  */
 import { request } from "../client.ts";
-import { appendOnce, createStream, expectOk, streamUrl } from "../http.ts";
+import { appendOnce, createStream, expectOk, streamUrl, randomChunk } from "../http.ts";
 import { median, summarize } from "../stats.ts";
 import type { Workload } from "./types.ts";
 
@@ -12,18 +12,7 @@ const CT = "application/octet-stream";
 const CHUNK = 256 * 1024;
 const MB = 1024 * 1024;
 
-/** Deterministic incompressible-looking bytes, so gzip on the reference gains nothing. */
-function chunk(seed: number): Uint8Array {
-  const out = new Uint8Array(CHUNK);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const chunk = (seed: number) => randomChunk(CHUNK, seed);
 
 /** Reads the stream from the start to the tail; returns bytes read and per-request times. */
 async function readAll(url: string, chunkMs: number[]): Promise<{ bytes: number; requests: number }> {

@@ -8,22 +8,13 @@
  * reference server has no estuary, so only the edge target runs it.
  */
 import { request } from "../client.ts";
-import { appendOnce, createStream, expectOk, sleep, streamUrl } from "../http.ts";
+import { appendOnce, createStream, expectOk, sleep, streamUrl, waitFor } from "../http.ts";
 import { summarize, throughput } from "../stats.ts";
 import { sseReader, type LiveReader } from "./live-readers.ts";
 import type { Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
 
 const CT = "application/json";
 const SUBSCRIBE_CONCURRENCY = 16;
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await sleep(2);
-  }
-  return true;
-}
 
 async function serverCounts(baseUrl: string): Promise<Record<string, number> | null> {
   try {

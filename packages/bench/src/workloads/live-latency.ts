@@ -6,21 +6,12 @@
  * (identical for every target).
  */
 import { fetchCounters, fetchStreamCounters, streamDelta } from "../counters.ts";
-import { appendOnce, createStream, payload, sleep, streamUrl } from "../http.ts";
+import { appendOnce, createStream, payload, sleep, streamUrl, waitFor } from "../http.ts";
 import { summarize, throughput } from "../stats.ts";
 import { longPollReader, sseReader, type LiveReader } from "./live-readers.ts";
 import type { PerAppend, Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
 
 const CT = "text/plain";
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await sleep(2);
-  }
-  return true;
-}
 
 async function runLive(
   ctx: WorkloadContext,

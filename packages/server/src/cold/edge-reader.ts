@@ -116,21 +116,37 @@ async function readChunk(
     seg += 1;
   }
   if (pieces.length === 0) return null;
-  const next = formatOffset({ segment: endSeg, position: pos });
+  return sealedRead(
+    head,
+    formatOffset({ segment: position <= head.ownStart ? head.base : startSeg, position }),
+    formatOffset({ segment: endSeg, position: pos }),
+    json ? joinMessages(pieces) : concat(pieces),
+    pieces.length,
+  );
+}
+
+/** A read answered from sealed history: never at the tail, so never up to date or at EOF. */
+function sealedRead(
+  head: SegmentHead,
+  startOffset: string,
+  nextOffset: string,
+  data: Uint8Array,
+  count: number,
+): Ok<ReadOk> {
   return {
     ok: true,
     info: {
       instance: head.instance,
       contentType: head.contentType,
-      nextOffset: next,
+      nextOffset,
       closed: false,
       ttlSeconds: head.ttlSeconds,
       expiresAtMs: head.expiresAtMs,
     },
-    startOffset: formatOffset({ segment: position <= head.ownStart ? head.base : startSeg, position }),
-    data: json ? joinMessages(pieces) : concat(pieces),
-    count: pieces.length,
-    nextOffset: next,
+    startOffset,
+    data,
+    count,
+    nextOffset,
     upToDate: false,
     eof: false,
   };
@@ -151,23 +167,8 @@ async function cachedChunk(key: string, head: SegmentHead): Promise<Ok<ReadOk> |
   const next = hit.headers.get("x-next");
   const start = hit.headers.get("x-start");
   if (!next || !start) return null;
-  return {
-    ok: true,
-    info: {
-      instance: head.instance,
-      contentType: head.contentType,
-      nextOffset: next,
-      closed: false,
-      ttlSeconds: head.ttlSeconds,
-      expiresAtMs: head.expiresAtMs,
-    },
-    startOffset: start,
-    data: new Uint8Array(await hit.arrayBuffer()),
-    count: Number(hit.headers.get("x-count") ?? "1"),
-    nextOffset: next,
-    upToDate: false,
-    eof: false,
-  };
+  const data = new Uint8Array(await hit.arrayBuffer());
+  return sealedRead(head, start, next, data, Number(hit.headers.get("x-count") ?? "1"));
 }
 
 async function putChunk(key: string, r: ReadOk): Promise<void> {
