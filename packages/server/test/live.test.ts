@@ -106,6 +106,26 @@ describe("live reads", () => {
   });
 });
 
+describe("edge cache after delete", () => {
+  test("a re-created stream's history is not served from the old stream's cached chunks", async () => {
+    const url = streamUrl("live-cache-recreate");
+    const chunk = (c: string) => c.repeat(300 * 1024); // more than one read chunk
+    const create = (c: string) =>
+      fetch(url, { method: "PUT", headers: { "content-type": "text/plain" }, body: chunk(c) });
+    const first = async () => (await (await fetch(`${url}?offset=-1`)).text()).slice(0, 3);
+    expect((await create("a")).status).toBe(201);
+    expect(await first()).toBe("aaa");
+    const before = await metrics();
+    expect(await first()).toBe("aaa");
+    expect((await metrics()).cacheHits! - before.cacheHits!).toBe(1); // the first chunk is cached
+    expect((await fetch(url, { method: "DELETE" })).status).toBe(204);
+    expect((await create("b")).status).toBe(201);
+    // The edge keeps a chunk only as long as it trusts a segment head (SEGMENT_HEAD_CACHE_MS, 5 s).
+    await sleep(5_500);
+    expect(await first()).toBe("bbb");
+  }, 20_000);
+});
+
 describe("metrics", () => {
   test("edge and per-stream counters account for each request, StreamDO call, row and feed frame", async () => {
     const url = streamUrl("live-metrics");

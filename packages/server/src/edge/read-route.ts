@@ -86,21 +86,43 @@ async function catchUp(
   const cache = offset.kind !== "now" ? await openCache() : null;
   const cacheKey = cache ? cacheKeyOf(c.req.url) : null;
   if (cache && cacheKey) {
-    const hit = await cache.match(cacheKey);
-    if (hit) {
+    const stored = await cache.match(cacheKey);
+    if (stored) {
       metrics.cacheHits += 1;
+      const hit = fromEdgeCache(stored);
       const etag = hit.headers.get(H.etag);
       if (etag && etagMatches(ifNoneMatch, etag)) return new Response(null, { status: 304, headers: hit.headers });
-      return new Response(hit.body, hit);
+      return hit;
     }
     metrics.cacheMisses += 1;
   }
   const r = must(await collapsedRead(key, streamStub(c, { key }), { offset, touch: true }, edge));
   const res = readResponse(r, { live: false, cursor: null, ifNoneMatch, cacheable: offset.kind !== "now", isPublic });
-  if (cache && cacheKey && res.status === 200 && !r.upToDate) {
+  const keepMs = readConfig(c.env).segmentHeadCacheMs;
+  if (cache && cacheKey && res.status === 200 && !r.upToDate && keepMs > 0) {
     metrics.cachePuts += 1;
-    c.executionCtx.waitUntil(cache.put(cacheKey, res.clone()));
+    c.executionCtx.waitUntil(cache.put(cacheKey, forEdgeCache(res.clone(), keepMs)));
   }
+  return res;
+}
+
+// The edge cache is keyed by URL, which a deleted and re-created stream reuses,
+// so it keeps a chunk only as long as an isolate trusts a segment head
+// (SEGMENT_HEAD_CACHE_MS): a delete is seen at the edge as soon on both paths.
+// Clients still get the protocol's Cache-Control, restored on the way out.
+const CLIENT_CACHE_CONTROL = "x-ds-client-cache-control";
+
+function forEdgeCache(res: Response, keepMs: number): Response {
+  const stored = new Response(res.body, res);
+  stored.headers.set(CLIENT_CACHE_CONTROL, res.headers.get(H.cacheControl) ?? "no-store");
+  stored.headers.set(H.cacheControl, `max-age=${Math.max(1, Math.floor(keepMs / 1000))}`);
+  return stored;
+}
+
+function fromEdgeCache(stored: Response): Response {
+  const res = new Response(stored.body, stored);
+  res.headers.set(H.cacheControl, stored.headers.get(CLIENT_CACHE_CONTROL) ?? "no-store");
+  res.headers.delete(CLIENT_CACHE_CONTROL);
   return res;
 }
 
