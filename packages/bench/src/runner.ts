@@ -114,6 +114,7 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
           async measureFrom() {
             before = await fetchCounters(target.metricsUrl);
             streamsBefore = await fetchAllStreamCounters(target.metricsUrl, streamsUsed(target.baseUrl));
+            return { edge: before, streams: streamsBefore };
           },
         };
         const retriesBefore = proxyRetryCount();

@@ -88,6 +88,7 @@ describe("a deployment without DEFAULT_PROJECT_OPEN", () => {
     const url = `${worker.url}/v1/stream/plain`;
     expect((await fetch(url, { method: "PUT" })).status).toBe(404);
     expect((await fetch(`${worker.url}/v1/metrics`)).status).toBe(401);
+    expect((await fetch(`${worker.url}/v1/metrics/stream/plain`)).status).toBe(401);
     const admin = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}`, "content-type": "application/json" };
     const created = await fetch(`${worker.url}/v1/projects`, {
       method: "POST",

@@ -9,7 +9,7 @@ import { fetchCounters, fetchStreamCounters, streamDelta } from "../counters.ts"
 import { appendOnce, createStream, payload, sleep, streamUrl, waitFor } from "../http.ts";
 import { summarize, throughput } from "../stats.ts";
 import { longPollReader, sseReader, type LiveReader } from "./live-readers.ts";
-import type { PerAppend, Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
+import type { CounterReadings, PerAppend, Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts";
 
 const CT = "text/plain";
 
@@ -46,9 +46,7 @@ async function runLive(
   let requests = 1;
   // Counters from the moment every reader is parked: only the rounds are counted.
   await waitFor(() => readers.every((r) => r.armed || r.error), ctx.size.quick ? 5_000 : 10_000);
-  await ctx.measureFrom();
-  const edge0 = await fetchCounters(ctx.target.metricsUrl);
-  const stream0 = await fetchStreamCounters(ctx.target.metricsUrl, name);
+  const counted = await ctx.measureFrom();
   const t0 = performance.now();
   const budgetMs = ctx.size.quick ? 12_000 : 60_000;
   // Waits are bounded per round so one stuck round cannot eat the whole run.
@@ -79,7 +77,7 @@ async function runLive(
   const dropped = readers.reduce((sum, r) => sum + r.dropped, 0);
   if (dropped > 0) notes.unshift(`${dropped} reader connection(s) dropped by the server and re-opened`);
   const elapsedMs = performance.now() - t0;
-  const perAppend = await costPerAppend(ctx, name, n, rounds, edge0, stream0);
+  const perAppend = await costPerAppend(ctx, name, n, rounds, counted);
   if (samples.length === 0) throw new Error("no deliveries observed");
   const missed = n * rounds - samples.length;
   if (missed > 0) notes.push(`${missed} of ${n * rounds} deliveries missed`);
@@ -100,18 +98,18 @@ async function costPerAppend(
   name: string,
   readers: number,
   appends: number,
-  edge0: Awaited<ReturnType<typeof fetchCounters>>,
-  stream0: Awaited<ReturnType<typeof fetchStreamCounters>>,
+  start: CounterReadings,
 ): Promise<PerAppend | undefined> {
   const edge1 = await fetchCounters(ctx.target.metricsUrl);
   const stream1 = await fetchStreamCounters(ctx.target.metricsUrl, name);
+  const edge0 = start.edge;
   if (!edge0 || !edge1 || !stream1 || appends === 0) return undefined;
   const diff = (k: "doRequests" | "workerRequests") => ((edge1[k] ?? 0) - (edge0[k] ?? 0)) / appends;
   return {
     readers,
     appends,
     doRequests: diff("doRequests"),
-    feedFrames: streamDelta(stream0, stream1).framesSent / appends,
+    feedFrames: streamDelta(start.streams.get(name), stream1).framesSent / appends,
     workerRequests: diff("workerRequests"),
   };
 }

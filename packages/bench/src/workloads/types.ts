@@ -1,4 +1,5 @@
 /** The workload contract: every workload runs the same way against every target. */
+import type { Counters, StreamReadings } from "../counters.ts";
 import type { LatencySummary } from "../stats.ts";
 import type { Target, TargetKind } from "../targets/types.ts";
 
@@ -17,9 +18,15 @@ export interface WorkloadContext {
   readonly progress: (detail: string) => void;
   /**
    * Marks the end of setup: server counters are read now and again when the
-   * workload returns. Without a call, setup is counted too.
+   * workload returns. Without a call, setup is counted too. Returns the readings.
    */
-  measureFrom(): Promise<void>;
+  measureFrom(): Promise<CounterReadings>;
+}
+
+/** Server counters at one moment: the Worker's, and each stream's used so far. */
+export interface CounterReadings {
+  readonly edge: Counters | null;
+  readonly streams: StreamReadings;
 }
 
 /** What one workload measured on one target. */

@@ -232,11 +232,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       instance: string | null;
       doId: string;
       databaseBytes: number;
-      served: { reads: number; writes: number; other: number };
       estuary: { subscribers: number; outboxRows: number; lastId: number };
       alarmAt: number | null;
-      constructedAt: number;
-    } & FeedHubStats & { feeds: number }
+    } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
     return {
       ...this.store.stats(),
@@ -244,12 +242,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       instance: this.loadRaw()?.instance ?? null,
       doId: this.doId,
       databaseBytes: this.storageBytes(),
-      served: { ...this.served },
       estuary: this.outbox.stats(),
       alarmAt: await this.ctx.storage.getAlarm(),
-      constructedAt: this.constructedAt,
-      ...this.feedStats,
-      feeds: this.ctx.getWebSockets().length,
+      ...(await this.counters()),
     };
   }
 

@@ -2,7 +2,7 @@
  * The edge Worker: routing, CORS, security headers and the one place where
  * errors become responses.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { readConfig, type Env } from "../env.js";
 import { metrics, snapshot } from "../live/metrics.js";
 import { HttpError, failure } from "../protocol/errors.js";
@@ -38,15 +38,16 @@ export function createApp(): Hono<{ Bindings: Env }> {
   });
 
   app.get("/health", (c) => c.json({ ok: true }));
-  // Per-isolate counters (DO requests, feeds, readers held, cache). Open while
-  // the default project is open (local dev); otherwise it needs the ADMIN_TOKEN.
-  app.get("/v1/metrics", async (c) => {
+  // Counters are open while the default project is open (local dev); otherwise they need the ADMIN_TOKEN.
+  const metricsAccess: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
     if (!readConfig(c.env).defaultProjectOpen) await requireRoot(c);
-    return c.json(snapshot(), 200, { "cache-control": "no-store" });
-  });
+    await next();
+  };
+  app.use("/v1/metrics/*", metricsAccess); // also matches /v1/metrics itself
+  // Per-isolate counters (DO requests, feeds, readers held, cache).
+  app.get("/v1/metrics", (c) => c.json(snapshot(), 200, { "cache-control": "no-store" }));
   // One stream's own counters, kept by its StreamDO (rows read/written, feed frames sent).
   app.get("/v1/metrics/stream/*", async (c) => {
-    if (!readConfig(c.env).defaultProjectOpen) await requireRoot(c);
     const path = check(parseStreamPath(new URL(c.req.url).pathname.replace("/v1/metrics/stream/", STREAM_PREFIX)));
     const counters = await c.env.STREAMS.get(c.env.STREAMS.idFromName(path.key)).counters();
     return c.json({ stream: path.key, ...counters }, 200, { "cache-control": "no-store" });

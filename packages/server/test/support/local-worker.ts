@@ -52,8 +52,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `wrangler dev` for the server package and waits until /health answers. */
+/**
+ * Starts `wrangler dev` for the server package and waits until /health answers.
+ * A free port can be taken by another process before wrangler binds it (other
+ * workers start in parallel); then it tries again on new ports.
+ */
 export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<LocalWorker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      const portRace = /Address already in use/.test((e as Error).message);
+      if (!portRace || opts.port !== undefined || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
   const port = opts.port ?? (await freePort());
   const inspectorPort = await freePort();
   const ownsState = opts.persistTo === undefined;
