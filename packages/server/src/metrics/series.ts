@@ -64,7 +64,11 @@ export function pointOf(t: number, r: MinuteRecord): Record<string, number | nul
   return out;
 }
 
-/** Rolls minute records (sorted by minute) up into buckets of `resolutionMin` minutes from `fromMin`. */
+/**
+ * Rolls minute records up into buckets of `resolutionMin` minutes, aligned to
+ * multiples of the resolution (so charts of overlapping ranges agree), covering
+ * [fromMin, toMin).
+ */
 export function rollUp(
   rows: readonly { minute: number; record: MinuteRecord }[],
   fromMin: number,
@@ -72,11 +76,12 @@ export function rollUp(
   resolutionMin: number,
 ): Record<string, number | null>[] {
   const buckets = new Map<number, MinuteRecord>();
+  const first = Math.floor(fromMin / resolutionMin) * resolutionMin;
   for (const { minute, record } of rows) {
-    const start = fromMin + Math.floor((minute - fromMin) / resolutionMin) * resolutionMin;
+    const start = Math.floor(minute / resolutionMin) * resolutionMin;
     mergeRecord(buckets.get(start) ?? buckets.set(start, emptyRecord()).get(start)!, record);
   }
   const out: Record<string, number | null>[] = [];
-  for (let m = fromMin; m < toMin; m += resolutionMin) out.push(pointOf(m * 60_000, buckets.get(m) ?? emptyRecord()));
+  for (let m = first; m < toMin; m += resolutionMin) out.push(pointOf(m * 60_000, buckets.get(m) ?? emptyRecord()));
   return out;
 }
