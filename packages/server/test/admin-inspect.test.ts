@@ -105,7 +105,7 @@ describe("metrics", () => {
     expect(project.resolution).toBe(300);
     expect(project.points.length).toBeGreaterThanOrEqual(12); // one hour in 5-minute buckets
     expect(project.points.length).toBeLessThanOrEqual(13);
-    expect(project.points.every((p) => p.t % 300_000 === 0)).toBe(true);
+    expect(project.points.every((p) => (p.t ?? 1) % 300_000 === 0)).toBe(true);
     expect(sum(project.points, "appends")).toBeGreaterThanOrEqual(5);
     expect(sum(project.points, "status4xx")).toBeGreaterThanOrEqual(1);
     for (const bad of ["resolution=7", "from=yesterday", `from=${Date.now()}&to=${Date.now() - 1000}`, `from=0`]) {

@@ -18,10 +18,24 @@ import { isFailure } from "../protocol/parse.js";
 import { parseMetricsQuery, type MetricsOptions } from "./metrics-params.js";
 
 const MAX_SESSION_SUBSCRIPTIONS = 100;
+const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** RPC callers are trusted but their arguments are not: a bad name is a 400, not a stray object. */
+function badName(project: string, name?: string): Failure | null {
+  if (typeof project !== "string" || !PROJECT_RE.test(project)) {
+    return failure(400, "invalid_path", "Project names are 1-63 characters of a-z, 0-9, '-' and '_'");
+  }
+  if (name !== undefined && (typeof name !== "string" || name.length === 0 || name.length > 1024)) {
+    return failure(400, "invalid_path", "Stream names are 1-1024 characters");
+  }
+  return null;
+}
 
 /** A page of a project's streams. */
 export async function listStreams(env: Env, project: string, o: ListOptions): Promise<CatalogPage | Failure> {
-  const p = parseListParams(o);
+  const bad = badName(project);
+  if (bad) return bad;
+  const p = parseListParams(o ?? {});
   return isFailure(p) ? p : listCatalog(env, project, p);
 }
 
@@ -31,6 +45,8 @@ export async function inspectStream(
   project: string,
   name: string,
 ): Promise<{ stream: Inspection; catalog: CatalogEntry | null } | Failure> {
+  const bad = badName(project, name);
+  if (bad) return bad;
   const stub = env.STREAMS.get(env.STREAMS.idFromName(`${project}/${name}`));
   const [stream, catalog] = await Promise.all([stub.inspect(), catalogEntry(env, project, name)]);
   if (!stream) return failure(404, "not_found", `Stream "${name}" does not exist in project "${project}"`);
@@ -43,7 +59,9 @@ export async function queryMetrics(
   project: string,
   o: MetricsOptions,
 ): Promise<{ project: string; stream: string | null; resolution: number; points: Record<string, number | null>[] } | Failure> {
-  const q = parseMetricsQuery(o, Date.now());
+  const bad = badName(project);
+  if (bad) return bad;
+  const q = parseMetricsQuery(o ?? {}, Date.now());
   if (isFailure(q)) return q;
   if (!env.METRICS) return failure(503, "unavailable", "The METRICS Durable Object binding is missing (wrangler.jsonc)");
   // This isolate's own counts first, so a caller sees what it just did.
@@ -56,7 +74,9 @@ export async function queryMetrics(
 export async function projectSummary(
   env: Env,
   project: string,
-): Promise<{ project: string; streams: number; bytes: number; messages: number; shards: number }> {
+): Promise<{ project: string; streams: number; bytes: number; messages: number; shards: number } | Failure> {
+  const bad = badName(project);
+  if (bad) return bad;
   return { project, ...(await catalogTotals(env, project)), shards: readCatalogConfig(env).shards };
 }
 
@@ -71,6 +91,8 @@ export async function inspectSession(
   project: string,
   estuaryId: string,
 ): Promise<{ session: SessionView; subscriptions: { stream: string; lag: number | null }[] } | Failure> {
+  const bad = badName(project, estuaryId);
+  if (bad) return bad;
   const key = sessionKey(project, estuaryId);
   const r = await env.ESTUARY.get(env.ESTUARY.idFromName(key)).get({ sub: "", manage: true });
   if (!r.ok) return r;
