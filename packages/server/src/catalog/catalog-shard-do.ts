@@ -40,6 +40,16 @@ export class CatalogShardDO extends DurableObject<Env> {
     return this.store.get(name);
   }
 
+  /** Test and bench only (`DEBUG_ENDPOINTS`): applies many reports at once (synthetic entries). */
+  async debugSeed(reports: CatalogReport[]): Promise<number> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    let n = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const r of reports) if (this.store.apply(r)) n += 1;
+    });
+    return n;
+  }
+
   /** Live streams, bytes and messages in this shard, and reports applied since the object started. */
   async totals(): Promise<{ streams: number; bytes: number; messages: number; applied: number }> {
     return { ...this.store.totals(), applied: this.store.applied };

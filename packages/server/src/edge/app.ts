@@ -10,6 +10,7 @@ import { adminRoutes } from "./admin-routes.js";
 import { adminReadRoutes } from "./admin-read-routes.js";
 import { edgeMetrics } from "../metrics/edge-metrics.js";
 import { recorderCounters } from "../metrics/recorder.js";
+import { catalogSeedRoute } from "../catalog/debug-seed.js";
 import { requireRoot } from "./admin-auth.js";
 import { streamAuth } from "./auth-middleware.js";
 import { debugRoutes } from "./debug-routes.js";
@@ -56,6 +57,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
     return c.json({ stream: path.key, ...counters }, 200, { "cache-control": "no-store" });
   });
 
+  app.route("/v1/_debug/catalog-seed", catalogSeedRoute());
   app.route("/v1/_debug", debugRoutes());
   app.route("/v1/projects", adminReadRoutes());
   app.route("/v1/projects", adminRoutes());

@@ -1,6 +1,7 @@
 /**
  * The edge's metrics hook: after each stream request, counts what it was
- * (append, read, live read opened, 4xx/5xx) for its project and stream, and
+ * (append, read, live read opened, 4xx/5xx of authorized requests) for its
+ * project and stream, and
  * flushes the isolate's counts when the interval has passed (recorder.ts).
  * Bytes out are counted as the response body flows to the client.
  */
@@ -8,6 +9,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Env } from "../env.js";
 import { STREAM_PREFIX, parseStreamPath } from "../edge/paths.js";
 import { resolveTarget } from "../edge/targets.js";
+import { accessOf } from "../edge/auth-middleware.js";
 import { count, flushIfDue } from "./recorder.js";
 
 function counting(body: ReadableStream<Uint8Array>, project: string, stream: string): ReadableStream<Uint8Array> {
@@ -34,6 +36,9 @@ export function countSseDelivery(key: string, bytes: number): void {
 export function edgeMetrics(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
     await next();
+    // Only requests the project accepted are counted: a URL naming an unknown project
+    // (or a caller without access) must not create metrics objects or rows.
+    if (accessOf(c) === undefined) return;
     const pathname = new URL(c.req.url).pathname;
     const target = resolveTarget(pathname);
     if ("ok" in target || !pathname.startsWith(STREAM_PREFIX)) return;
