@@ -11,17 +11,17 @@ const names = (l: { name: string }[]) => l.map((s) => s.name);
 
 describe("catalog listing", () => {
   test("pages by name with a stable cursor while streams are created concurrently", async () => {
-    const base = Array.from({ length: 40 }, (_, i) => `${run}-p-${String(i).padStart(3, "0")}`);
-    await Promise.all(base.map((n) => putStream(n)));
-    const extra = Array.from({ length: 40 }, (_, i) => `${run}-p-${String(i).padStart(3, "0")}-x`);
+    const base = Array.from({ length: 24 }, (_, i) => `${run}-p-${String(i).padStart(3, "0")}`);
+    for (let i = 0; i < base.length; i += 8) await Promise.all(base.slice(i, i + 8).map((n) => putStream(n)));
+    const extra = Array.from({ length: 24 }, (_, i) => `${run}-p-${String(i).padStart(3, "0")}-x`);
     const seen: string[] = [];
     let cursor: string | null = null;
     let creating: Promise<unknown> = Promise.resolve();
     for (let page = 0; page < 100; page++) {
-      const p = await listPage("default", { prefix: `${run}-p-`, limit: "7", ...(cursor ? { cursor } : {}) });
+      const p = await listPage("default", { prefix: `${run}-p-`, limit: "5", ...(cursor ? { cursor } : {}) });
       seen.push(...names(p.streams));
       // Streams appear on both sides of the cursor while we page.
-      if (page < 4) creating = Promise.all([creating, ...extra.slice(page * 10, page * 10 + 10).map((n) => putStream(n))]);
+      if (page < 4) creating = Promise.all([creating, ...extra.slice(page * 6, page * 6 + 6).map((n) => putStream(n))]);
       cursor = p.cursor;
       if (cursor === null) break;
     }

@@ -3,7 +3,9 @@
  * `sync()`: a lifecycle change (created, deleted, expired, closed, re-created)
  * is sent at once and the caller awaits it; other changes (bytes, messages,
  * segments, subscribers) are sent at most once per `intervalMs`, the rest
- * from the object's durable alarm. Reports go out one at a time, in order,
+ * from a timer (the object outlives it: it stays in memory well past 10 s of
+ * inactivity). A failed report is retried from the durable alarm, and an
+ * object that restarts reports on its first operation. Reports go out one at a time, in order,
  * each with a larger version, so the shard never applies an older one last.
  */
 import type { CatalogEntry, CatalogReport } from "./entry.js";
@@ -28,8 +30,10 @@ export interface ReporterDeps {
   /** The shard for a stream key; null when the catalog is not bound. */
   sink(key: string): CatalogSink | null;
   snapshot(): StreamSnapshot | null;
-  /** Arms the durable alarm at `at` (unless it is due sooner). */
+  /** Arms the durable alarm at `at` (unless it is due sooner): retries of failed reports. */
   arm(at: number): void;
+  /** Runs `fn` after `ms` (setTimeout; a fake in unit tests). */
+  later(fn: () => void, ms: number): void;
   readonly intervalMs: number;
   /** Drops facts the snapshot caches (the stream changed behind them). */
   refresh?(): void;
@@ -50,6 +54,7 @@ export class CatalogReporter {
   private lastAppendAt: number | null = null;
   private version = 0;
   private chain: Promise<void> = Promise.resolve();
+  private timer = false;
 
   constructor(private readonly d: ReporterDeps) {}
 
@@ -71,8 +76,17 @@ export class CatalogReporter {
     this.owed = true;
     // Stats never hold up the operation that changed them.
     if (now - this.sentAt >= this.d.intervalMs) void this.send(s, now);
-    else this.d.arm(this.sentAt + this.d.intervalMs);
+    else this.flushAt(this.sentAt + this.d.intervalMs, now);
     return Promise.resolve();
+  }
+
+  private flushAt(at: number, now: number): void {
+    if (this.timer) return;
+    this.timer = true;
+    this.d.later(() => {
+      this.timer = false;
+      void this.onAlarm(Date.now());
+    }, at - now);
   }
 
   /** Facts cached for snapshots changed (e.g. the stream became a session stream). */
@@ -87,7 +101,7 @@ export class CatalogReporter {
     if ((s ? s.lifecycle : "gone") !== this.sent) return this.sync(now);
     if (!this.owed || !s) return Promise.resolve();
     if (now - this.sentAt >= this.d.intervalMs) return this.send(s, now);
-    this.d.arm(this.sentAt + this.d.intervalMs);
+    this.flushAt(this.sentAt + this.d.intervalMs, now);
     return Promise.resolve();
   }
 

@@ -107,6 +107,7 @@ export function catalogReporter(v: StreamView): CatalogReporter {
     },
     intervalMs: config.statsIntervalMs,
     arm: (at) => v.armAlarm(at),
+    later: (fn, ms) => setTimeout(fn, ms),
     snapshot: () => {
       const m = v.current();
       return snapshotOf(v, m, sessionOf(m));
