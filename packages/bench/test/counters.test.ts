@@ -39,7 +39,13 @@ describe("server counters", () => {
 });
 
 describe("per-stream counters", () => {
-  const reading = (rowsRead: number, rowsWritten: number, framesSent: number, constructedAt = 1, catalogWrites = 0) => ({
+  const reading = (
+    rowsRead: number,
+    rowsWritten: number,
+    framesSent: number,
+    constructedAt = 1,
+    catalogWrites = 0,
+  ) => ({
     rowsRead,
     rowsWritten,
     framesSent,
@@ -61,7 +67,11 @@ describe("per-stream counters", () => {
       ["a", reading(30, 50, 0)],
       ["b", reading(20, 10, 0)],
     ]);
-    expect(rowsPerOp(before, after, 10)).toEqual({ sqliteRowsRead: 4, sqliteRowsWritten: 5, catalogWrites: 0 });
+    expect(rowsPerOp(before, after, 10)).toEqual({
+      sqliteRowsRead: 4,
+      sqliteRowsWritten: 5,
+      catalogWrites: 0,
+    });
   });
 
   test("rowsPerOp reports the catalog writes per op (docs/admin.md)", () => {

@@ -11,6 +11,30 @@ import { subscribe } from "./support/estuary.js";
 
 const run = `ins${Date.now().toString(36)}`;
 
+interface Segment {
+  seq: number;
+  sealed: boolean;
+  start: number;
+  end: number;
+  r2Key: string;
+}
+interface Inspected {
+  stream: {
+    name: string;
+    offsets: { bytes: number };
+    segments: Segment[];
+    hot: object;
+    producers: { list: object[] };
+    fork: { parent: string | null; forks: number };
+    estuary: { lastOutboxId: number; subscribers: { lag: number }[] };
+  };
+  catalog: object | null;
+}
+interface SessionAnswer {
+  session: { estuaryId: string };
+  subscriptions: { stream: string; lag: number | null }[];
+}
+
 async function adminAt(base: string, path: string): Promise<Response> {
   return fetch(`${base}/v1/projects${path}`, { headers: { authorization: `Bearer ${inject("adminToken")}` } });
 }
@@ -23,7 +47,12 @@ describe("stream inspection", () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "text/plain", "producer-id": "p1", "producer-epoch": "0", "producer-seq": String(i) },
+        headers: {
+          "content-type": "text/plain",
+          "producer-id": "p1",
+          "producer-epoch": "0",
+          "producer-seq": String(i),
+        },
         body: `m${i}`,
       });
       expect(res.status).toBe(200);
@@ -34,13 +63,13 @@ describe("stream inspection", () => {
     });
     expect(fork.status).toBe(201);
     const inspected = await eventually(
-      async () => (await (await adminAt(base, `/default/streams/${run}-cold`)).json()) as Record<string, any>,
-      (j) => j.stream?.segments?.filter((s: { sealed: boolean }) => s.sealed).length === 3,
+      async () => (await (await adminAt(base, `/default/streams/${run}-cold`)).json()) as Inspected,
+      (j) => j.stream?.segments?.filter((s) => s.sealed).length === 3,
     );
     const s = inspected.stream;
     expect(s.name).toBe(`${run}-cold`);
     expect(s.offsets.bytes).toBe(6);
-    expect(s.segments.map((x: { start: number; end: number }) => [x.start, x.end])).toEqual([
+    expect(s.segments.map((x) => [x.start, x.end])).toEqual([
       [0, 2],
       [2, 4],
       [4, 6],
@@ -51,7 +80,7 @@ describe("stream inspection", () => {
     expect(s.hot).toMatchObject({ start: 6, end: 6, bytes: 0 });
     expect(s.producers.list).toEqual([expect.objectContaining({ id: "p1", epoch: 0, seq: 2 })]);
     expect(s.fork.forks).toBe(1);
-    const forkView = (await (await adminAt(base, `/default/streams/${run}-cold-fork`)).json()) as Record<string, any>;
+    const forkView = (await (await adminAt(base, `/default/streams/${run}-cold-fork`)).json()) as Inspected;
     expect(forkView.stream.fork.parent).toBe(`${run}-cold`);
     expect(forkView.catalog).toMatchObject({ name: `${run}-cold-fork`, forkOf: `${run}-cold` });
     expect((await adminAt(base, `/default/streams/${run}-nope`)).status).toBe(404);
@@ -64,7 +93,7 @@ describe("stream inspection", () => {
     const pub = await fetch(src, { method: "POST", headers: { "content-type": "application/json" }, body: '{"a":1}' });
     expect(pub.status).toBe(204);
     const view = await eventually(
-      async () => (await (await admin(`/default/streams/${run}-src`)).json()) as Record<string, any>,
+      async () => (await (await admin(`/default/streams/${run}-src`)).json()) as Inspected,
       (j) => j.stream.estuary.subscribers[0]?.lag === 0 && j.stream.estuary.lastOutboxId === 1,
     );
     expect(view.stream.estuary.subscribers).toEqual([expect.objectContaining({ lag: 0 })]);
@@ -73,7 +102,7 @@ describe("stream inspection", () => {
       (j) => j.streams.length === 1,
     );
     expect(sessions.streams.map((x) => x.name)).toEqual([`${run}-tab`]);
-    const one = (await (await admin(`/default/sessions/${run}-tab`)).json()) as Record<string, any>;
+    const one = (await (await admin(`/default/sessions/${run}-tab`)).json()) as SessionAnswer;
     expect(one.subscriptions).toEqual([{ stream: `${run}-src`, lag: 0 }]);
     expect(one.session.estuaryId).toBe(`${run}-tab`);
   });

@@ -28,7 +28,10 @@ function serverConfig(): string {
   const config = JSON.parse(text) as Record<string, unknown> & { vars: Record<string, string> };
   delete config.$schema;
   const out = join(state, "server.wrangler.json");
-  writeFileSync(out, JSON.stringify({ ...config, main: join(SERVER_DIR, "src/index.ts"), vars: { ...config.vars, ...TEST_VARS } }));
+  writeFileSync(
+    out,
+    JSON.stringify({ ...config, main: join(SERVER_DIR, "src/index.ts"), vars: { ...config.vars, ...TEST_VARS } }),
+  );
   return out;
 }
 

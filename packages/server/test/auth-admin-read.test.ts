@@ -39,7 +39,9 @@ describe("admin read routes: auth", () => {
       expect((await admin(path)).status, `${route} with the root token`).toBe(ok);
     }
     // The listing shows the stream to the project's manage token.
-    const list = (await (await admin(`/${p.name}/streams`, { token: manage })).json()) as { streams: { name: string }[] };
+    const list = (await (await admin(`/${p.name}/streams`, { token: manage })).json()) as {
+      streams: { name: string }[];
+    };
     expect(list.streams.map((s) => s.name)).toEqual(["some/stream"]);
   });
 

@@ -16,12 +16,19 @@ const SEED_BATCH = 10_000;
 async function seed(ctx: WorkloadContext, project: string, total: number): Promise<void> {
   for (let from = 0; from < total; from += SEED_BATCH) {
     const q = `project=${project}&prefix=s/&from=${from}&count=${Math.min(SEED_BATCH, total - from)}`;
-    expectOk(await request(`${ctx.target.baseUrl}/v1/_debug/catalog-seed?${q}`, { method: "POST" }), "seeding");
+    expectOk(
+      await request(`${ctx.target.baseUrl}/v1/_debug/catalog-seed?${q}`, { method: "POST" }),
+      "seeding",
+    );
     ctx.progress(`seeded ${Math.min(total, from + SEED_BATCH)}/${total}`);
   }
 }
 
-async function list(ctx: WorkloadContext, project: string, query: string): Promise<{ ms: number; cursor: string | null }> {
+async function list(
+  ctx: WorkloadContext,
+  project: string,
+  query: string,
+): Promise<{ ms: number; cursor: string | null }> {
   const t0 = performance.now();
   const res = expectOk(
     await request(`${ctx.target.baseUrl}/v1/projects/${project}/streams?${query}`, {
@@ -36,7 +43,10 @@ async function list(ctx: WorkloadContext, project: string, query: string): Promi
 }
 
 async function runListing(ctx: WorkloadContext, streams: number): Promise<WorkloadMeasurement> {
-  const project = `bench-${ctx.runId}-${streams}`.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
+  const project = `bench-${ctx.runId}-${streams}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "-")
+    .slice(0, 63);
   await seed(ctx, project, streams);
   await list(ctx, project, "limit=100"); // warm the shards up
   await ctx.measureFrom();
@@ -50,7 +60,12 @@ async function runListing(ctx: WorkloadContext, streams: number): Promise<Worklo
       samples.push(p.ms);
       cursor = p.cursor;
     }
-    for (const q of ["sort=bytes&limit=100", "sort=lastAppend&limit=100", "prefix=s/00012&limit=100", "glob=s/*5&limit=100"]) {
+    for (const q of [
+      "sort=bytes&limit=100",
+      "sort=lastAppend&limit=100",
+      "prefix=s/00012&limit=100",
+      "glob=s/*5&limit=100",
+    ]) {
       samples.push((await list(ctx, project, q)).ms);
     }
     ctx.progress(`${samples.length} listings`);
@@ -62,7 +77,9 @@ async function runListing(ctx: WorkloadContext, streams: number): Promise<Worklo
     throughput: throughput(samples.length, elapsedMs),
     latency: summarize(samples),
     requests: samples.length,
-    notes: [`${streams} catalog entries seeded in ${streams / SEED_BATCH} batches; pages of 100 across 16 shards`],
+    notes: [
+      `${streams} catalog entries seeded in ${streams / SEED_BATCH} batches; pages of 100 across 16 shards`,
+    ],
   };
 }
 

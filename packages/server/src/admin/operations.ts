@@ -58,12 +58,15 @@ export async function queryMetrics(
   env: Env,
   project: string,
   o: MetricsOptions,
-): Promise<{ project: string; stream: string | null; resolution: number; points: Record<string, number | null>[] } | Failure> {
+): Promise<
+  { project: string; stream: string | null; resolution: number; points: Record<string, number | null>[] } | Failure
+> {
   const bad = badName(project);
   if (bad) return bad;
   const q = parseMetricsQuery(o ?? {}, Date.now());
   if (isFailure(q)) return q;
-  if (!env.METRICS) return failure(503, "unavailable", "The METRICS Durable Object binding is missing (wrangler.jsonc)");
+  if (!env.METRICS)
+    return failure(503, "unavailable", "The METRICS Durable Object binding is missing (wrangler.jsonc)");
   // This isolate's own counts first, so a caller sees what it just did.
   await flushNow(env);
   const r = await env.METRICS.get(env.METRICS.idFromName(project)).query(q);

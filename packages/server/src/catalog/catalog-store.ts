@@ -91,7 +91,12 @@ export class CatalogStore {
     if (cur && cur.version >= r.version) return false;
     if (r.kind === "remove") {
       if (!cur) return false;
-      this.sql.exec("UPDATE streams SET deleted = 1, version = ?, reported_at = ? WHERE name = ?", r.version, r.at, name);
+      this.sql.exec(
+        "UPDATE streams SET deleted = 1, version = ?, reported_at = ? WHERE name = ?",
+        r.version,
+        r.at,
+        name,
+      );
     } else {
       const e = r.entry;
       // A report made after a restart does not know the last append; the same instance keeps the stored one.

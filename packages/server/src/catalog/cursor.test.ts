@@ -15,7 +15,14 @@ describe("listing cursors", () => {
   });
 
   test("rejects anything else with a reason", () => {
-    for (const bad of ["", "!!!", btoa("[2]"), btoa('[1,"size",0,"",null,"a"]'), btoa('[1,"name",0,"",null,5]'), btoa("{}")]) {
+    for (const bad of [
+      "",
+      "!!!",
+      btoa("[2]"),
+      btoa('[1,"size",0,"",null,"a"]'),
+      btoa('[1,"name",0,"",null,5]'),
+      btoa("{}"),
+    ]) {
       expect(typeof decodeCursor(bad)).toBe("string");
     }
   });

@@ -15,7 +15,11 @@ export interface CursorState {
   readonly after: Position;
 }
 
-const b64url = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (s: string) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(s)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 /** Encodes a cursor. */
 export function encodeCursor(c: CursorState): string {
@@ -26,7 +30,9 @@ export function encodeCursor(c: CursorState): string {
 export function decodeCursor(token: string): CursorState | string {
   try {
     const bin = atob(token.replace(/-/g, "+").replace(/_/g, "/"));
-    const json = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+    const json = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(bin, (ch) => ch.charCodeAt(0)),
+    );
     const v: unknown = JSON.parse(json);
     if (!Array.isArray(v) || v.length !== 6 || v[0] !== 1) return "cursor is not a listing cursor";
     const [, sort, desc, filter, value, name] = v as unknown[];

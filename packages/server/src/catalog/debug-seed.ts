@@ -19,7 +19,8 @@ const MAX_SEED = 20_000;
 export function catalogSeedRoute(): Hono<{ Bindings: Env }> {
   const r = new Hono<{ Bindings: Env }>();
   r.post("/", async (c) => {
-    if (c.env.DEBUG_ENDPOINTS !== "true" || !c.env.CATALOG) return errorResponse(failure(404, "not_found", "No such route"));
+    if (c.env.DEBUG_ENDPOINTS !== "true" || !c.env.CATALOG)
+      return errorResponse(failure(404, "not_found", "No such route"));
     const project = c.req.query("project") ?? "default";
     const prefix = c.req.query("prefix") ?? "seed-";
     const from = Number(c.req.query("from") ?? "0");

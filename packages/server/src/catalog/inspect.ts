@@ -68,7 +68,12 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
     ttlSeconds: m.ttlSeconds,
     expiresAt: expiryTime(m),
     offsets: { start: at(ownStart(m), 0), tail: at(m.tail, m.segment), bytes: m.tail - ownStart(m) },
-    hot: { start: hotStart, end: m.tail, bytes: m.tail - hotStart, rows: count(v.sql, "SELECT count(*) AS n FROM log") },
+    hot: {
+      start: hotStart,
+      end: m.tail,
+      bytes: m.tail - hotStart,
+      rows: count(v.sql, "SELECT count(*) AS n FROM log"),
+    },
     segments: segs.map((s) => ({
       seq: s.seq,
       sealed: s.sealed === 1,

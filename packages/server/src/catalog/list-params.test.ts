@@ -20,7 +20,14 @@ describe("listing parameters", () => {
   });
 
   test("bad values are failures with a message", () => {
-    for (const o of [{ sort: "size" }, { order: "up" }, { limit: "0" }, { limit: 1001 }, { glob: "a**" }, { kind: "x" }]) {
+    for (const o of [
+      { sort: "size" },
+      { order: "up" },
+      { limit: "0" },
+      { limit: 1001 },
+      { glob: "a**" },
+      { kind: "x" },
+    ]) {
       const r = parseListParams(o);
       expect(isFailure(r) && r.status === 400 && r.message.length > 5, JSON.stringify(o)).toBe(true);
     }

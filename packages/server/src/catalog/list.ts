@@ -20,7 +20,15 @@ function shards(env: Env, project: string) {
 
 /** One page of a project's streams. */
 export async function listCatalog(env: Env, project: string, p: ListParams): Promise<CatalogPage> {
-  const q = { sort: p.sort, desc: p.desc, prefix: p.prefix, glob: p.glob, session: p.session, after: p.after, limit: p.limit };
+  const q = {
+    sort: p.sort,
+    desc: p.desc,
+    prefix: p.prefix,
+    glob: p.glob,
+    session: p.session,
+    after: p.after,
+    limit: p.limit,
+  };
   const pages = await Promise.all(shards(env, project).map((s) => s.list(q)));
   const { entries, next } = mergePages(pages, p.sort, p.desc, p.limit);
   return {
@@ -37,11 +45,17 @@ export async function catalogEntry(env: Env, project: string, name: string): Pro
 }
 
 /** A project's totals over every shard. */
-export async function catalogTotals(env: Env, project: string): Promise<{ streams: number; bytes: number; messages: number }> {
+export async function catalogTotals(
+  env: Env,
+  project: string,
+): Promise<{ streams: number; bytes: number; messages: number }> {
   const parts = await Promise.all(shards(env, project).map((s) => s.totals()));
-  return parts.reduce((a, b) => ({ streams: a.streams + b.streams, bytes: a.bytes + b.bytes, messages: a.messages + b.messages }), {
-    streams: 0,
-    bytes: 0,
-    messages: 0,
-  });
+  return parts.reduce(
+    (a, b) => ({ streams: a.streams + b.streams, bytes: a.bytes + b.bytes, messages: a.messages + b.messages }),
+    {
+      streams: 0,
+      bytes: 0,
+      messages: 0,
+    },
+  );
 }

@@ -46,7 +46,9 @@ export function quantile(h: Histogram, q: number): number | null {
   if (n === 0) return null;
   const want = Math.max(1, Math.ceil(q * n));
   let seen = 0;
-  for (const b of Object.keys(h).map(Number).sort((x, y) => x - y)) {
+  for (const b of Object.keys(h)
+    .map(Number)
+    .sort((x, y) => x - y)) {
     seen += h[String(b)]!;
     if (seen >= want) return Math.round(bucketUpper(b) * 100) / 100;
   }

@@ -90,7 +90,12 @@ export class MetricsDO extends DurableObject<Env> {
       .toArray()[0];
     if (!cur && !mayInsert) return false;
     const next = mergeRecord(cur ? (JSON.parse(cur.data) as MinuteRecord) : emptyRecord(), r);
-    sql.exec("INSERT OR REPLACE INTO minutes (scope, minute, data) VALUES (?, ?, ?)", scope, minute, JSON.stringify(next));
+    sql.exec(
+      "INSERT OR REPLACE INTO minutes (scope, minute, data) VALUES (?, ?, ?)",
+      scope,
+      minute,
+      JSON.stringify(next),
+    );
     return !cur;
   }
 }

@@ -133,7 +133,9 @@ export async function flushNow(env: Env): Promise<void> {
           for (const b of batches) writeAnalytics(env, project, b);
         } catch (e) {
           recorderCounters.metricsFlushFailures += 1;
-          console.error(JSON.stringify({ msg: "metrics flush failed; kept for the next one", project, error: String(e) }));
+          console.error(
+            JSON.stringify({ msg: "metrics flush failed; kept for the next one", project, error: String(e) }),
+          );
           restore(project, batches);
         }
       }),
