@@ -53,9 +53,9 @@ describe("estuary: lost replies and takeovers", () => {
     );
     const view = await estuary(baseUrl(), "GET", `/default/${id}`);
     expect(view.status).toBe(200);
-    expect(((await view.json()) as { session: { subscriptions: { stream: string }[] } }).session.subscriptions).toEqual([
-      expect.objectContaining({ stream: src }),
-    ]);
+    expect(((await view.json()) as { session: { subscriptions: { stream: string }[] } }).session.subscriptions).toEqual(
+      [expect.objectContaining({ stream: src })],
+    );
     await publish(streamUrl(src), { after: "lost reply" });
     await eventually(async () => (await readAll(streamUrl(id))).length === 1, 15_000, "delivery");
     // A client retry is harmless.

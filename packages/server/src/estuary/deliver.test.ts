@@ -41,15 +41,24 @@ const b = (limit = 1000) => ({ budget: new Budget(limit), timeoutMs: 200 });
 describe("deliverRows", () => {
   test("delivers in order and a full retry writes nothing twice", async () => {
     const s = new FakeSession();
-    expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7]), b())).toEqual({ kind: "done", ackedTo: 7 });
-    expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7, 8]), b())).toEqual({ kind: "done", ackedTo: 8 });
+    expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7]), b())).toEqual({
+      kind: "done",
+      ackedTo: 7,
+    });
+    expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7, 8]), b())).toEqual({
+      kind: "done",
+      ackedTo: 8,
+    });
     expect(s.bodies).toEqual(["[5]", "[6]", "[7]", "[8]"]);
   });
 
   test("rows already acknowledged are skipped", async () => {
     const s = new FakeSession();
     await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1, 2]), b());
-    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([1, 2, 3]), b())).toEqual({ kind: "done", ackedTo: 3 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([1, 2, 3]), b())).toEqual({
+      kind: "done",
+      ackedTo: 3,
+    });
     expect(s.bodies).toEqual(["[1]", "[2]", "[3]"]);
   });
 
@@ -69,14 +78,20 @@ describe("deliverRows", () => {
     const s = new FakeSession();
     await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1, 2]), b());
     expect(await deliverRows(s, "p", { since: 5, acked: 5 }, rows([6]), b())).toEqual({ kind: "done", ackedTo: 6 });
-    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([3]), b())).toEqual({ kind: "superseded", ackedTo: 2 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([3]), b())).toEqual({
+      kind: "superseded",
+      ackedTo: 2,
+    });
     expect(s.bodies).toEqual(["[1]", "[2]", "[6]"]);
   });
 
   test("a gone session prunes; a throw is retried", async () => {
     const s = new FakeSession();
     s.failNext = () => failure(404, "not_found", "Stream not found");
-    expect(await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1]), b())).toMatchObject({ kind: "prune", ackedTo: 0 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1]), b())).toMatchObject({
+      kind: "prune",
+      ackedTo: 0,
+    });
     const throwing: SessionStream = { append: () => Promise.reject(new Error("network")) };
     expect(await deliverRows(throwing, "p", { since: 0, acked: 0 }, rows([1]), b())).toMatchObject({ kind: "retry" });
   });
@@ -94,7 +109,10 @@ describe("deliverRows", () => {
       ackedTo: 2,
     });
     expect(bounds.budget.spent).toBe(2);
-    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([1, 2, 3]), b())).toEqual({ kind: "done", ackedTo: 3 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([1, 2, 3]), b())).toEqual({
+      kind: "done",
+      ackedTo: 3,
+    });
     expect(s.bodies).toEqual(["[1]", "[2]", "[3]"]);
   });
 });

@@ -222,7 +222,9 @@ export class EstuaryDO extends DurableObject<Env> {
       const added = await this.bounded(source.addSubscriber(key));
       if (!added.ok) return added;
     } catch (e) {
-      console.error(JSON.stringify({ msg: "estuary: a source did not confirm; the alarm finishes it", error: String(e) }));
+      console.error(
+        JSON.stringify({ msg: "estuary: a source did not confirm; the alarm finishes it", error: String(e) }),
+      );
       return "pending";
     }
     this.store.add(intent.stream, Date.now());
@@ -273,7 +275,10 @@ export class EstuaryDO extends DurableObject<Env> {
   private async teardown(s: Session): Promise<void> {
     const key = sessionKey(s.project, s.estuaryId);
     const budget = new Budget(readEstuaryConfig(this.env).subrequestBudget);
-    const sources = new Set([...this.store.subscriptions().map((x) => x.stream), ...this.store.intents().map((i) => i.stream)]);
+    const sources = new Set([
+      ...this.store.subscriptions().map((x) => x.stream),
+      ...this.store.intents().map((i) => i.stream),
+    ]);
     for (const stream of sources) {
       if (!budget.take(1, 1)) {
         s.expiresAt = Math.min(s.expiresAt, Date.now());

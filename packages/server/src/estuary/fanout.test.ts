@@ -351,7 +351,9 @@ describe("fan-out driver", () => {
     expect(host.outbox.stats().outboxRows).toBe(0);
     // A redelivered queue message finds nothing owed and writes nothing twice.
     const again = fanout.work(["p/a"])!;
-    expect(await deliverRows(host.session("p/a"), again.producerId, again.subs[0]!, again.rows, bounds())).toMatchObject({
+    expect(
+      await deliverRows(host.session("p/a"), again.producerId, again.subs[0]!, again.rows, bounds()),
+    ).toMatchObject({
       kind: "done",
     });
     expect(host.session("p/a").data()).toEqual([1, 2]);

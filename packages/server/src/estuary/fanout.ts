@@ -22,6 +22,7 @@ import { deliverRows, type Delivery, type SessionStream } from "./deliver.js";
 import { envelopeLimits, envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
+import { noticeParked, parkLaggards } from "./parking.js";
 import { batchesOf, packSessions, type FanoutMessage } from "./queue-pack.js";
 
 export type { FanoutMessage } from "./queue-pack.js";
@@ -79,7 +80,6 @@ const ROWS_PER_CALL = 64;
 const BYTES_PER_CALL = 4 * 1024 * 1024;
 /** Rounds per drain (bounds CPU when rows keep coming). */
 const MAX_ROUNDS = 64;
-const PARKED_NOTICES_PER_DRAIN = 16;
 
 /** The per-source fan-out driver. */
 export class Fanout {
@@ -265,8 +265,8 @@ export class Fanout {
       const outbox = this.host.outbox;
       outbox.count(m.instance);
       const now = Date.now();
-      this.parkLaggards(m, now);
-      await this.noticeParked(m, budget);
+      parkLaggards(this.host, m, now);
+      await noticeParked(this.host, m, budget);
       const pending = outbox.pending();
       if (pending.length === 0) {
         outbox.trim();
@@ -310,7 +310,12 @@ export class Fanout {
     subs: readonly Subscriber[],
     budget: Budget,
   ): Promise<boolean> {
-    for (const batch of batchesOf(packSessions(m.key, subs.map((s) => s.session)))) {
+    for (const batch of batchesOf(
+      packSessions(
+        m.key,
+        subs.map((s) => s.session),
+      ),
+    )) {
       if (!budget.take()) return false;
       try {
         await this.bounded(queue.sendBatch(batch.map((body) => ({ body }))), "queue send");
@@ -369,37 +374,6 @@ export class Fanout {
     this.host.armAlarm(retryAt);
   }
 
-  /** Parks subscribers that fail for too long or lag too far, so they stop pinning the outbox. */
-  private parkLaggards(m: StreamMeta, now: number): void {
-    const { parkAfterMs, parkLagRows } = this.host.limits;
-    const outbox = this.host.outbox;
-    const last = outbox.lastId();
-    for (const s of outbox.pending()) {
-      const failingTooLong = s.failingSince > 0 && now - s.failingSince > parkAfterMs;
-      if (!failingTooLong && last - s.acked <= parkLagRows) continue;
-      const first = outbox.rowsAfter(s.acked, 1, Infinity)[0];
-      const offset = first ? (/"offset":"([^"]*)"/.exec(first.body.slice(0, 4096))?.[1] ?? null) : null;
-      outbox.park(s.session, now, offset);
-      console.error(JSON.stringify({ msg: "estuary subscriber parked", source: m.key, session: s.session, offset }));
-    }
-  }
-
-  /** Tells parked sessions (a few per drain, each one subrequest) until each has heard. */
-  private async noticeParked(m: StreamMeta, budget: Budget): Promise<void> {
-    const { name } = splitKey(m.key);
-    for (const s of this.host.outbox.unnotified(PARKED_NOTICES_PER_DRAIN)) {
-      if (!budget.take()) return;
-      try {
-        await this.bounded(this.host.notifyParked(s.session, name, { at: s.parkedAt, offset: s.parkedOffset }), "park");
-        this.host.outbox.markNotified(s.session, s.parkedAt);
-      } catch (e) {
-        console.error(JSON.stringify({ msg: "estuary: telling a session it is parked failed", error: String(e) }));
-        this.host.armAlarm(Date.now() + BACKSTOP_MS);
-        return;
-      }
-    }
-  }
-
   private prune(session: string, since: number, budget?: Budget): void {
     const sub = this.host.outbox.get(session);
     if (!sub || sub.since !== since) return;
@@ -407,7 +381,9 @@ export class Fanout {
     const m = this.host.meta();
     if (!m || (budget && !budget.take())) return;
     void this.bounded(this.host.forgetSubscription(session, splitKey(m.key).name), "forget").catch((e: unknown) => {
-      console.error(JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }));
+      console.error(
+        JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }),
+      );
     });
   }
 

@@ -140,12 +140,7 @@ export class SessionStore {
 
   /** Records that the source parked the subscription. */
   park(stream: string, at: number, offset: string | null): void {
-    this.sql.exec(
-      "UPDATE subscriptions SET parked_at = ?, parked_offset = ? WHERE stream = ?",
-      at,
-      offset,
-      stream,
-    );
+    this.sql.exec("UPDATE subscriptions SET parked_at = ?, parked_offset = ? WHERE stream = ?", at, offset, stream);
   }
 
   /** The subscription resumed; `missed` is the source range it did not receive (null: nothing). */

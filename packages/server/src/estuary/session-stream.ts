@@ -22,7 +22,13 @@ export async function claimSessionStream(
     );
   const made = await createStream(
     host,
-    { key, contentType: "application/json", expiry: { ttlSeconds: null, expiresAtMs: null }, closed: false, fork: null },
+    {
+      key,
+      contentType: "application/json",
+      expiry: { ttlSeconds: null, expiresAtMs: null },
+      closed: false,
+      fork: null,
+    },
     null,
   );
   if (!made.ok) return made.status === 409 || made.status === 410 ? taken() : made;
