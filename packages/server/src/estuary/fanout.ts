@@ -230,25 +230,33 @@ export class Fanout {
     this.start();
   }
 
-  private start(): void {
+  /**
+   * Starts a drain unless one runs (then it runs again afterwards). A drain
+   * that follows another runs in the same invocation, so it gets only what
+   * the first left of the budget; with little left, the alarm takes over.
+   */
+  private start(left = this.host.limits.subrequestBudget): void {
     if (this.running) {
       this.again = true;
       return;
     }
-    const budget = new Budget(this.host.limits.subrequestBudget);
+    const limit = this.host.limits.subrequestBudget;
+    const budget = new Budget(left);
     this.running = this.drain(budget)
       .catch((e: unknown) => {
         console.error(JSON.stringify({ msg: "estuary fan-out drain failed; the alarm retries", error: String(e) }));
         this.host.armAlarm(Date.now() + BACKSTOP_MS);
       })
       .finally(() => {
-        this.spent.last = budget.spent;
-        this.spent.max = Math.max(this.spent.max, budget.spent);
+        const spent = limit - budget.left;
+        this.spent.last = spent;
+        this.spent.max = Math.max(this.spent.max, spent);
         this.spent.drains += 1;
         this.running = null;
         if (this.again) {
           this.again = false;
-          this.start();
+          if (budget.left > limit / 4) this.start(budget.left);
+          else this.host.armAlarm(Date.now());
         }
       });
   }
