@@ -35,6 +35,7 @@ import { ColdStorage } from "./cold-storage.js";
 import { Fanout, type FanoutReport, type FanoutWork } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
 import { readEstuaryConfig } from "../estuary/config.js";
+import { isolateId } from "../isolate-id.js";
 
 const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
@@ -234,6 +235,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       databaseBytes: number;
       estuary: { subscribers: number; outboxRows: number; lastId: number };
       alarmAt: number | null;
+      isolate: string;
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
     return {
@@ -244,6 +246,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       databaseBytes: this.storageBytes(),
       estuary: this.outbox.stats(),
       alarmAt: await this.ctx.storage.getAlarm(),
+      isolate: isolateId(),
       ...(await this.counters()),
     };
   }
