@@ -6,13 +6,19 @@
  */
 import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
 import type { Failure, Result } from "../protocol/errors.js";
-import { metrics } from "../live/metrics.js";
 import { producerPosition } from "./ids.js";
 import type { OutboxRow } from "./outbox-store.js";
 
 /** The session stream's append, as a delivery calls it (a StreamDO stub). */
 export interface SessionStream {
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>>;
+}
+
+/** Session appends by outcome, kept by whoever delivers (the source StreamDO, or the queue consumer that reports to it). */
+export interface DeliveryTally {
+  appends: number;
+  duplicates: number;
+  pruned: number;
 }
 
 /** How a delivery ended; `ackedTo` is the last row id the session now holds. */
@@ -39,6 +45,7 @@ export async function deliverRows(
   producerId: string,
   sub: { readonly since: number; readonly acked: number },
   rows: readonly OutboxRow[],
+  tally: DeliveryTally,
 ): Promise<Delivery> {
   let ackedTo = sub.acked;
   for (const row of rows) {
@@ -57,11 +64,11 @@ export async function deliverRows(
       const verdict = verdictOf(r);
       if (verdict === "retry") return { kind: "retry", ackedTo, error: `${r.status} ${r.code}` };
       if (verdict === "superseded") return { kind: "superseded", ackedTo };
-      metrics.estuaryPruned += 1;
+      tally.pruned += 1;
       return { kind: "prune", ackedTo, reason: `${r.status} ${r.code}: ${r.message}` };
     }
-    if (r.status === 204) metrics.estuaryDuplicates += 1;
-    else metrics.estuaryAppends += 1;
+    if (r.status === 204) tally.duplicates += 1;
+    else tally.appends += 1;
     ackedTo = row.id;
   }
   return { kind: "done", ackedTo };

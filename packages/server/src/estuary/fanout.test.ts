@@ -130,6 +130,7 @@ class FakeSession {
 
 class Host implements FanoutHost {
   outbox = new MemoryOutbox();
+  fanoutTally = { appends: 0, duplicates: 0, pruned: 0, queueSent: 0, consumerCalls: 0 };
   m: StreamMeta = {
     key: "p/src",
     instance: "inst1",
@@ -270,15 +271,19 @@ describe("fan-out driver", () => {
     expect(work.rows.map((r) => r.id)).toEqual([1, 2]);
     const reports = [];
     for (const sub of work.subs) {
-      const d = await deliverRows(host.session(sub.session), work.producerId, sub, work.rows);
-      reports.push({ session: sub.session, since: sub.since, ackedTo: d.ackedTo, prune: d.kind === "prune" });
+      const t = { appends: 0, duplicates: 0, pruned: 0 };
+      const d = await deliverRows(host.session(sub.session), work.producerId, sub, work.rows, t);
+      reports.push({ session: sub.session, since: sub.since, ackedTo: d.ackedTo, prune: d.kind === "prune", ...t });
     }
     expect(fanout.report(reports)).toEqual([]);
+    // The source counts what the consumer reported, and the calls it made.
+    expect(host.fanoutTally).toEqual({ appends: 6, duplicates: 0, pruned: 0, queueSent: host.sent.length, consumerCalls: 2 });
     for (const s of ["p/a", "p/b", "p/c"]) expect(host.session(s).data()).toEqual([1, 2]);
     expect(host.outbox.stats().outboxRows).toBe(0);
     // A redelivered queue message finds nothing owed and writes nothing twice.
     const again = fanout.work(["p/a"])!;
-    expect(await deliverRows(host.session("p/a"), again.producerId, again.subs[0]!, again.rows)).toMatchObject({
+    const t = { appends: 0, duplicates: 0, pruned: 0 };
+    expect(await deliverRows(host.session("p/a"), again.producerId, again.subs[0]!, again.rows, t)).toMatchObject({
       kind: "done",
     });
     expect(host.session("p/a").data()).toEqual([1, 2]);

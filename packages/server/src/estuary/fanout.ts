@@ -9,10 +9,9 @@
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { isJsonType } from "../protocol/parse.js";
-import { metrics } from "../live/metrics.js";
 import { offsetAt } from "../do/host.js";
 import type { StreamMeta } from "../do/meta.js";
-import { deliverRows, type Delivery, type SessionStream } from "./deliver.js";
+import { deliverRows, type Delivery, type DeliveryTally, type SessionStream } from "./deliver.js";
 import { envelopeLimits, envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
@@ -36,6 +35,17 @@ export interface FanoutReport {
   readonly since: number;
   readonly ackedTo: number;
   readonly prune: boolean;
+  /** Session appends this delivery made, and those that were duplicates. */
+  readonly appends: number;
+  readonly duplicates: number;
+}
+
+/** What a source's fan-out did since its object started (`fanout` in `GET /v1/metrics/stream/...`). */
+export interface FanoutTally extends DeliveryTally {
+  /** Queue messages sent. */
+  queueSent: number;
+  /** Calls the queue consumer made to this source (work, report, requeue). */
+  consumerCalls: number;
 }
 
 /** What the driver needs from its StreamDO. */
@@ -50,6 +60,8 @@ export interface FanoutHost {
   readonly queueThreshold: number;
   /** The largest append a session stream takes: outbox rows never exceed it. */
   readonly maxAppendBytes: number;
+  /** This object's fan-out counters (kept here: the edge runs in another isolate). */
+  readonly fanoutTally: FanoutTally;
 }
 
 /** Most subscribers one source stream keeps. */
@@ -153,6 +165,7 @@ export class Fanout {
 
   /** Queue consumer: the rows still owed to these sessions. */
   work(sessions: readonly string[]): FanoutWork | null {
+    this.host.fanoutTally.consumerCalls += 1;
     const m = this.host.meta();
     if (!m) return null;
     this.host.outbox.count(m.instance);
@@ -166,7 +179,12 @@ export class Fanout {
   /** Queue consumer: what it delivered. Returns the sessions that are still owed rows. */
   report(results: readonly FanoutReport[]): string[] {
     const outbox = this.host.outbox;
+    const tally = this.host.fanoutTally;
+    tally.consumerCalls += 1;
     for (const r of results) {
+      tally.appends += r.appends;
+      tally.duplicates += r.duplicates;
+      if (r.prune) tally.pruned += 1;
       if (r.prune) this.prune(r.session, r.since);
       else outbox.ack(r.session, r.since, r.ackedTo);
     }
@@ -180,6 +198,7 @@ export class Fanout {
 
   /** Queue consumer gave up on these sessions for now: hand them to the queue again on the next drain. */
   requeue(sessions: readonly string[]): void {
+    this.host.fanoutTally.consumerCalls += 1;
     this.host.outbox.markQueued(sessions, 0, 0);
     this.start();
   }
@@ -240,7 +259,7 @@ export class Fanout {
       const chunk = due.slice(i, i + QUEUE_BATCH);
       await queue.sendBatch(chunk.map((session) => ({ body: { source: m.key, session } })));
       this.host.outbox.markQueued(chunk, last, now);
-      metrics.estuaryQueueSent += chunk.length;
+      this.host.fanoutTally.queueSent += chunk.length;
     }
     this.host.armAlarm(now + QUEUE_STALE_MS);
   }
@@ -254,7 +273,7 @@ export class Fanout {
       while (next < pending.length) {
         const sub = pending[next++]!;
         const rows = this.host.outbox.rowsAfter(sub.acked, ROWS_PER_CALL, BYTES_PER_CALL);
-        const d = await deliverRows(this.host.sessionStream(sub.session), producerId, sub, rows);
+        const d = await deliverRows(this.host.sessionStream(sub.session), producerId, sub, rows, this.host.fanoutTally);
         if (d.kind === "prune") this.prune(sub.session, sub.since);
         else this.host.outbox.ack(sub.session, sub.since, d.ackedTo);
         outcomes.push(d);

@@ -49,7 +49,6 @@ async function deliverGroup(env: Env, source: string, sessions: string[]): Promi
   const retry = new Set<string>();
   let owed = sessions;
   for (let round = 0; round < MAX_ROUNDS && owed.length > 0; round++) {
-    metrics.estuarySourceCalls += 1;
     const work = await stub.fanoutWork(owed);
     if (!work) return retry;
     const reports: FanoutReport[] = [];
@@ -58,17 +57,24 @@ async function deliverGroup(env: Env, source: string, sessions: string[]): Promi
       while (next < work.subs.length) {
         const sub = work.subs[next++]!;
         const session = env.STREAMS.get(env.STREAMS.idFromName(sub.session));
-        const d: Delivery = await deliverRows(session, work.producerId, sub, work.rows);
+        // Counted here and reported: the source StreamDO keeps its fan-out's counters.
+        const tally = { appends: 0, duplicates: 0, pruned: 0 };
+        const d: Delivery = await deliverRows(session, work.producerId, sub, work.rows, tally);
         if (d.kind === "retry") retry.add(sub.session);
-        reports.push({ session: sub.session, since: sub.since, ackedTo: d.ackedTo, prune: d.kind === "prune" });
+        reports.push({
+          session: sub.session,
+          since: sub.since,
+          ackedTo: d.ackedTo,
+          prune: d.kind === "prune",
+          appends: tally.appends,
+          duplicates: tally.duplicates,
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.subs.length) }, worker));
-    metrics.estuarySourceCalls += 1;
     owed = (await stub.fanoutReport(reports)).filter((s) => !retry.has(s));
   }
   if (owed.length > 0) {
-    metrics.estuarySourceCalls += 1;
     await stub.fanoutRequeue(owed);
   }
   return retry;
