@@ -12,8 +12,17 @@ interface FrontEnv {
 
 let turn = 0;
 
+async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  try {
+    while (!(await reader.read()).done);
+  } catch {
+    // the client went away: nothing to drain
+  }
+}
+
 export default {
-  fetch(request: Request, env: FrontEnv): Promise<Response> {
+  fetch(request: Request, env: FrontEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const pinned = /^\/~([ab])(\/.*)?$/.exec(url.pathname);
     let edge: Fetcher;
@@ -23,6 +32,12 @@ export default {
     } else {
       edge = turn++ % 2 === 0 ? env.EDGE_A : env.EDGE_B;
     }
-    return edge.fetch(new Request(url, request));
+    if (!request.body) return edge.fetch(new Request(url, request));
+    // An edge that answers early (a 413) leaves the body unread; a client-facing
+    // server reads the rest, or the client's upload fails before it sees the
+    // answer. So the front reads the whole upload while the edge reads its copy.
+    const [forEdge, rest] = request.body.tee();
+    ctx.waitUntil(drain(rest));
+    return edge.fetch(new Request(url, { method: request.method, headers: request.headers, body: forEdge }));
   },
 } satisfies ExportedHandler<FrontEnv>;
