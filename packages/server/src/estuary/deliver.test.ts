@@ -42,7 +42,10 @@ describe("deliverRows", () => {
     const s = new FakeSession();
     const t = tally();
     expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7]), t)).toEqual({ kind: "done", ackedTo: 7 });
-    expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7, 8]), t)).toEqual({ kind: "done", ackedTo: 8 });
+    expect(await deliverRows(s, "p", { since: 4, acked: 4 }, rows([5, 6, 7, 8]), t)).toEqual({
+      kind: "done",
+      ackedTo: 8,
+    });
     expect(s.bodies).toEqual(["[5]", "[6]", "[7]", "[8]"]);
     // The caller's tally, not a module counter: the retry's three rows were duplicates.
     expect(t).toEqual({ appends: 4, duplicates: 3, pruned: 0 });
@@ -51,7 +54,10 @@ describe("deliverRows", () => {
   test("rows already acknowledged are skipped", async () => {
     const s = new FakeSession();
     await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1, 2]), tally());
-    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([1, 2, 3]), tally())).toEqual({ kind: "done", ackedTo: 3 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([1, 2, 3]), tally())).toEqual({
+      kind: "done",
+      ackedTo: 3,
+    });
     expect(s.bodies).toEqual(["[1]", "[2]", "[3]"]);
   });
 
@@ -63,7 +69,10 @@ describe("deliverRows", () => {
       kind: "retry",
       ackedTo: 1,
     });
-    expect(await deliverRows(s, "p", { since: 0, acked: 1 }, rows([2, 3]), tally())).toEqual({ kind: "done", ackedTo: 3 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 1 }, rows([2, 3]), tally())).toEqual({
+      kind: "done",
+      ackedTo: 3,
+    });
     expect(s.bodies).toEqual(["[1]", "[2]", "[3]"]);
   });
 
@@ -71,16 +80,24 @@ describe("deliverRows", () => {
     const s = new FakeSession();
     await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1, 2]), tally());
     expect(await deliverRows(s, "p", { since: 5, acked: 5 }, rows([6]), tally())).toEqual({ kind: "done", ackedTo: 6 });
-    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([3]), tally())).toEqual({ kind: "superseded", ackedTo: 2 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 2 }, rows([3]), tally())).toEqual({
+      kind: "superseded",
+      ackedTo: 2,
+    });
     expect(s.bodies).toEqual(["[1]", "[2]", "[6]"]);
   });
 
   test("a gone session prunes; a throw is retried", async () => {
     const s = new FakeSession();
     s.failNext = () => failure(404, "not_found", "Stream not found");
-    expect(await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1]), tally())).toMatchObject({ kind: "prune", ackedTo: 0 });
+    expect(await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1]), tally())).toMatchObject({
+      kind: "prune",
+      ackedTo: 0,
+    });
     const throwing: SessionStream = { append: () => Promise.reject(new Error("network")) };
-    expect(await deliverRows(throwing, "p", { since: 0, acked: 0 }, rows([1]), tally())).toMatchObject({ kind: "retry" });
+    expect(await deliverRows(throwing, "p", { since: 0, acked: 0 }, rows([1]), tally())).toMatchObject({
+      kind: "retry",
+    });
   });
 });
 

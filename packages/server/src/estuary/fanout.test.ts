@@ -277,7 +277,13 @@ describe("fan-out driver", () => {
     }
     expect(fanout.report(reports)).toEqual([]);
     // The source counts what the consumer reported, and the calls it made.
-    expect(host.fanoutTally).toEqual({ appends: 6, duplicates: 0, pruned: 0, queueSent: host.sent.length, consumerCalls: 2 });
+    expect(host.fanoutTally).toEqual({
+      appends: 6,
+      duplicates: 0,
+      pruned: 0,
+      queueSent: host.sent.length,
+      consumerCalls: 2,
+    });
     for (const s of ["p/a", "p/b", "p/c"]) expect(host.session(s).data()).toEqual([1, 2]);
     expect(host.outbox.stats().outboxRows).toBe(0);
     // A redelivered queue message finds nothing owed and writes nothing twice.

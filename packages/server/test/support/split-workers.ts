@@ -15,8 +15,8 @@
  * (each process keeps its own), and only the first config of a process gets a
  * port — hence the front Worker.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SERVER_DIR, startWrangler, type LocalWorker } from "./local-worker.js";
@@ -54,10 +54,17 @@ type Raw = Record<string, unknown> & {
 
 function readBaseConfig(): Raw {
   // wrangler's own reader understands the comments and trailing commas of wrangler.jsonc.
-  const wrangler = createRequire(import.meta.url)("wrangler") as {
-    experimental_readRawConfig(a: { config: string }): { rawConfig: Raw };
-  };
-  return wrangler.experimental_readRawConfig({ config: join(SERVER_DIR, "wrangler.jsonc") }).rawConfig;
+  // It runs in a child process: loading wrangler here would change this process's
+  // fetch (wrangler installs its own HTTP dispatcher), which the tests use.
+  const script =
+    'const w = require("wrangler"); process.stdout.write(JSON.stringify(' +
+    "w.experimental_readRawConfig({ config: process.argv[1] }).rawConfig))";
+  const out = execFileSync(process.execPath, ["-e", script, join(SERVER_DIR, "wrangler.jsonc")], {
+    cwd: SERVER_DIR,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  return JSON.parse(out) as Raw;
 }
 
 /** The four configs, derived from wrangler.jsonc so new bindings and vars follow. */
