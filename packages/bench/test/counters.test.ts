@@ -1,5 +1,12 @@
 import { describe, expect, it, test } from "vitest";
-import { countersPerOp, fetchCounters, parseCounters, rowsPerOp, streamDelta } from "../src/counters.ts";
+import {
+  countersPerOp,
+  fetchCounters,
+  mergePerOp,
+  parseCounters,
+  rowsPerOp,
+  streamDelta,
+} from "../src/counters.ts";
 
 describe("server counters", () => {
   it("accepts flat camelCase and snake_case names", () => {
@@ -39,10 +46,18 @@ describe("server counters", () => {
 });
 
 describe("per-stream counters", () => {
-  const reading = (rowsRead: number, rowsWritten: number, framesSent: number, constructedAt = 1) => ({
+  const reading = (
+    rowsRead: number,
+    rowsWritten: number,
+    framesSent: number,
+    constructedAt = 1,
+    r2ClassA = 0,
+  ) => ({
     rowsRead,
     rowsWritten,
     framesSent,
+    r2ClassA,
+    r2ClassB: 0,
     constructedAt,
   });
 
@@ -60,7 +75,25 @@ describe("per-stream counters", () => {
       ["a", reading(30, 50, 0)],
       ["b", reading(20, 10, 0)],
     ]);
-    expect(rowsPerOp(before, after, 10)).toEqual({ sqliteRowsRead: 4, sqliteRowsWritten: 5 });
+    expect(rowsPerOp(before, after, 10)).toEqual({
+      sqliteRowsRead: 4,
+      sqliteRowsWritten: 5,
+      r2ClassA: 0,
+      r2ClassB: 0,
+    });
+  });
+
+  test("R2 operations of the objects add to the edge's (each is counted where it is made)", () => {
+    const objects = rowsPerOp(new Map(), new Map([["a", reading(0, 0, 0, 1, 20)]]), 10);
+    expect(objects?.r2ClassA).toBe(2);
+    expect(mergePerOp({ workerRequests: 1, r2ClassA: 1, r2ClassB: 3 }, objects)).toEqual({
+      workerRequests: 1,
+      sqliteRowsRead: 0,
+      sqliteRowsWritten: 0,
+      r2ClassA: 3,
+      r2ClassB: 3,
+    });
+    expect(mergePerOp(null, null)).toBeNull();
   });
 
   test("rowsPerOp is null without readings or operations", () => {
