@@ -64,25 +64,30 @@ describe("edge and objects in separate isolates", () => {
       return { source, delivered: 2 * sessions };
     }
 
+    /** The source's own counters once `fanout.appends` reached `n` (the last count may land just after the append). */
+    async function countedAppends(source: string, n: number): Promise<Record<string, number>> {
+      const deadline = Date.now() + 10_000;
+      let fanout = (await streamCounters(source)).fanout as Record<string, number>;
+      while (fanout.appends !== n && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        fanout = (await streamCounters(source)).fanout as Record<string, number>;
+      }
+      return fanout;
+    }
+
     test("inline fan-out: the source StreamDO counts its deliveries; no edge isolate sees them", async () => {
       const { source, delivered } = await fanOut(3); // below the queue threshold (10)
-      const own = await streamCounters(source);
-      expect(own.fanout).toMatchObject({ appends: delivered, duplicates: 0, pruned: 0, queueSent: 0 });
+      const fanout = await countedAppends(source, delivered);
+      expect(fanout).toMatchObject({ appends: delivered, pruned: 0, queueSent: 0 });
       // The deliveries ran in the objects' isolate: an edge's module counters cannot hold them.
-      for (const edge of [split.edgeA, split.edgeB])
+      for (const edge of [split.edgeA, split.edgeB]) {
         expect((await json(`${edge}/v1/metrics`)).estuaryAppends).toBeUndefined();
+      }
     });
 
     test("queued fan-out: the consumer (edge A) reports to the source, which counts", async () => {
       const { source, delivered } = await fanOut(12); // above the threshold: through the queue
-      const deadline = Date.now() + 10_000;
-      let own = await streamCounters(source);
-      // The report that carries the last counts may land just after the last session append.
-      while ((own.fanout as Json).appends !== delivered && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        own = await streamCounters(source);
-      }
-      const fanout = own.fanout as Record<string, number>;
+      const fanout = await countedAppends(source, delivered);
       expect(fanout.appends).toBe(delivered);
       expect(fanout.queueSent).toBeGreaterThanOrEqual(12);
       expect(fanout.consumerCalls).toBeGreaterThanOrEqual(2);
