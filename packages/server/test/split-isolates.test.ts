@@ -89,8 +89,7 @@ describe("edge and objects in separate isolates", () => {
       const { source, delivered } = await fanOut(12); // above the threshold: through the queue
       const fanout = await countedAppends(source, delivered);
       expect(fanout.appends).toBe(delivered);
-      expect(fanout.queueSent).toBeGreaterThanOrEqual(12);
-      expect(fanout.consumerCalls).toBeGreaterThanOrEqual(2);
+      expect(fanout.queueSent).toBeGreaterThanOrEqual(1); // many sessions per queue message
       // Only edge A consumes the queue.
       expect((await json(`${split.edgeA}/v1/metrics`)).estuaryQueueBatches).toBeGreaterThan(0);
       expect((await json(`${split.edgeB}/v1/metrics`)).estuaryQueueBatches).toBe(0);

@@ -40,6 +40,7 @@ async function serverCounts(baseUrl: string, source: string): Promise<Record<str
     ...(own.fanout as Record<string, number>),
     constructedAt: own.constructedAt as number,
     queueBatches: (edge.estuaryQueueBatches as number) ?? 0,
+    consumerCalls: (edge.estuarySourceCalls as number) ?? 0,
   };
 }
 

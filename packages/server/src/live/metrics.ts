@@ -39,6 +39,11 @@ export const metrics = {
   r2ClassB: 0,
   /** Fan-out batches this isolate's queue consumer handled (deliveries are counted by each source StreamDO). */
   estuaryQueueBatches: 0,
+  /** Calls this isolate's queue consumer made to source StreamDOs (work, report, requeue). */
+  estuarySourceCalls: 0,
+  /** Subrequests of the last queue-consumer invocation and the most any made (bounded by ESTUARY_SUBREQUEST_BUDGET). */
+  estuaryConsumerSubrequestsLast: 0,
+  estuaryConsumerSubrequestsMax: 0,
 };
 
 /** A snapshot of the counters, with `doRequests` (every StreamDO request this isolate made). */
