@@ -16,6 +16,7 @@ import { collapsedRead, type EdgeReader } from "../live/collapse.js";
 import { readSealed } from "../cold/edge-reader.js";
 import { readNow, releaseOwnedFeeds, waitForData } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
+import { countingBucket } from "../cold/counting-bucket.js";
 import { cacheableReads, etagMatches, readEtag, streamHeaders } from "./respond.js";
 import { serveSse } from "./sse.js";
 import { isPublicRequest } from "./auth-middleware.js";
@@ -134,7 +135,7 @@ function sealedReader(c: Ctx, key: string, stub: { touch(): Promise<void> }): Ed
   const target = {
     key,
     doId: c.env.STREAMS.idFromName(key).toString(),
-    bucket,
+    bucket: countingBucket(bucket, metrics),
     maxReadBytes: config.maxReadBytes,
     headCacheMs: config.segmentHeadCacheMs,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
