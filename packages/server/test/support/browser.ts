@@ -4,7 +4,7 @@
  * small Node servers that serve the test page from origins other than the
  * Worker's, with the official client bundled into it by esbuild.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,11 @@ export interface TestBrowser {
 
 /** Launches headless Chromium with a fresh user-data-dir. */
 export async function launchChromium(): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install chromium; pnpm test does it as root)`,
+    );
+  }
   const profile = mkdtempSync(join(tmpdir(), "ds-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
