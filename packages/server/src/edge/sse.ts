@@ -55,11 +55,17 @@ export async function serveSse(
     cursor = resume.point.cursor;
   }
   const first = await readNow(target, offset, true, config);
-  if (resume && (await checkResume(resume.point, first, resume.instance)) === "closed") {
+  // No event stream follows: let go of a feed this request opened (the loop does it otherwise).
+  const fail: (e: unknown) => never = (e) => {
+    releaseOwnedFeeds(ctx);
+    throw e;
+  };
+  const decision = resume ? await checkResume(resume.point, first, resume.instance).catch(fail) : "stream";
+  if (!first.ok) fail(new HttpError(first));
+  if (decision === "closed") {
     releaseOwnedFeeds(ctx);
     return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
   }
-  if (!first.ok) throw new HttpError(first);
   const text = isTextType(first.info.contentType);
   const json = isJsonType(first.info.contentType);
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
