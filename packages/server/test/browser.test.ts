@@ -66,7 +66,8 @@ declare const window: PageWindow;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("browser: plain EventSource", () => {
-  // The first two wait through reconnect delays; they run side by side (three EventSources in all).
+  // These wait through reconnect delays, so they run side by side (four EventSources in all,
+  // within HTTP/1.1's six connections per host).
   test.concurrent(
     "every message arrives exactly once across several server-side closes (JSON and text)",
     async ({ expect }) => {
@@ -134,6 +135,34 @@ describe("browser: plain EventSource", () => {
       await page.close();
     },
     40_000,
+  );
+
+  test.concurrent(
+    "a query token that expires is refused at the next reconnect; the page renews it and misses nothing",
+    async ({ expect }) => {
+      const { project, key1, mint } = await privateProject();
+      const writer = { authorization: `Bearer ${await mint(key1, "write")}` };
+      const base = `${worker.url}/v1/stream/${project}/feed`;
+      await put(base, "text/plain", "e0;", writer);
+      const page = await openPage(browser, site.origin);
+      await page.exposeFunction("freshToken", () => mint(key1, "read"));
+      const reqs = await watchRequests(page, base);
+      // Expired 25 s ago: still accepted for the 30 s of clock skew the server allows, so about 5 s more.
+      const soon = await mint(key1, "read", 30, new Date(Date.now() - 55_000));
+      await openEventSource(page, "expiring", `${base}?offset=-1&live=sse&token=${soon}`, "text", { base });
+      let expected = "e0;";
+      for (let n = 1; !reqs.statuses().includes(401) || n <= 20; n++) {
+        await post(base, "text/plain", `e${n};`, writer);
+        expected += `e${n};`;
+        await sleep(150);
+        if (n > 150) throw new Error("the expired token was never refused");
+      }
+      await waitInPage(page, "expiring", `s.text.length >= ${expected.length}`);
+      await sleep(500);
+      expect((await seen(page, "expiring")).text).toBe(expected);
+      await page.close();
+    },
+    60_000,
   );
 
   test("binary stream: base64 data events decode to the exact bytes", async () => {
@@ -238,33 +267,46 @@ describe("browser: the official client bundled into the page", () => {
   }, 60_000);
 });
 
+interface Key {
+  kid: string;
+  secret: string;
+}
+
+const ADMIN = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}`, "content-type": "application/json" };
+
+/** A project that only the test page's origin may use from a browser, with two signing keys. */
+async function privateProject() {
+  const project = `br-private-${Date.now().toString(36)}-${++names}`;
+  const created = await fetch(`${worker.url}/v1/projects`, {
+    method: "POST",
+    headers: ADMIN,
+    body: JSON.stringify({ name: project, corsOrigins: [site.origin] }),
+  });
+  expect(created.status).toBe(201);
+  const key1 = ((await created.json()) as { key: Key }).key;
+  const added = await fetch(`${worker.url}/v1/projects/${project}/keys`, {
+    method: "POST",
+    headers: ADMIN,
+    body: "{}",
+  });
+  expect(added.status).toBe(201);
+  const key2 = ((await added.json()) as { key: Key }).key;
+  const mint = (key: Key, scope: "read" | "write", ttlSeconds = 600, now?: Date) =>
+    mintToken({
+      project,
+      kid: key.kid,
+      key: { alg: "HS256", secret: key.secret },
+      sub: "page",
+      scope,
+      ttlSeconds,
+      now,
+    });
+  return { project, key1, key2, mint };
+}
+
 describe("browser: private project", () => {
   test("EventSource with ?token=, fetch with Authorization from the allowed origin; another origin is blocked; a revoked token is renewed without loss", async () => {
-    const admin = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}`, "content-type": "application/json" };
-    const project = `br-private-${Date.now().toString(36)}`;
-    const created = await fetch(`${worker.url}/v1/projects`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({ name: project, corsOrigins: [site.origin] }),
-    });
-    expect(created.status).toBe(201);
-    const key1 = ((await created.json()) as { key: { kid: string; secret: string } }).key;
-    const added = await fetch(`${worker.url}/v1/projects/${project}/keys`, {
-      method: "POST",
-      headers: admin,
-      body: "{}",
-    });
-    expect(added.status).toBe(201);
-    const key2 = ((await added.json()) as { key: { kid: string; secret: string } }).key;
-    const mint = (key: { kid: string; secret: string }, scope: "read" | "write") =>
-      mintToken({
-        project,
-        kid: key.kid,
-        key: { alg: "HS256", secret: key.secret },
-        sub: "page",
-        scope,
-        ttlSeconds: 600,
-      });
+    const { project, key1, key2, mint } = await privateProject();
     const writer = { authorization: `Bearer ${await mint(key2, "write")}` };
     const base = `${worker.url}/v1/stream/${project}/room`;
     await put(base, "text/plain", "m0;", writer);
@@ -301,7 +343,7 @@ describe("browser: private project", () => {
       if (n === 10) {
         const removed = await fetch(`${worker.url}/v1/projects/${project}/keys/${key1.kid}`, {
           method: "DELETE",
-          headers: admin,
+          headers: ADMIN,
         });
         expect(removed.status).toBe(200);
       }
