@@ -23,6 +23,7 @@ import {
 } from "../protocol/sse.js";
 import { readNow, releaseOwnedFeeds, waitForData, type LiveTarget } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
+import { countSseDelivery } from "../metrics/edge-metrics.js";
 import { checkResume } from "./sse-resume.js";
 
 /** The stream an SSE response reads, and the request it runs in. */
@@ -107,6 +108,7 @@ export async function serveSse(
       out += payload === null ? encodeBase64Data(data, id) : encodeTextData(payload, id);
     }
     await write(out + encodeControl(control, id));
+    if (data.length > 0) countSseDelivery(target.key, data.length);
     return next;
   };
 
