@@ -4,6 +4,7 @@
  */
 import type { StreamDO } from "./do/stream-do.js";
 import type { EstuaryDO } from "./estuary/estuary-do.js";
+import type { RateLimitDO } from "./auth/rate-limit-do.js";
 import type { FanoutMessage } from "./estuary/fanout.js";
 
 /** The Worker's environment (bindings + vars). */
@@ -30,6 +31,8 @@ export interface Env {
   ESTUARY_TTL_SECONDS?: string;
   /** Fan-outs to more pending sessions than this go through the queue (default 50). */
   ESTUARY_QUEUE_THRESHOLD?: string;
+  /** Rate-limit buckets shared by all edge isolates (docs/auth.md); without it limits are per isolate. */
+  RATE_LIMITS?: DurableObjectNamespace<RateLimitDO>;
   /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
   DEBUG_ENDPOINTS?: string;
   /** Cold storage: sealed segments (docs/server.md). Without it, streams stay in the hot log. */

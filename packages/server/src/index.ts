@@ -9,6 +9,7 @@ import type { FanoutMessage } from "./estuary/fanout.js";
 
 export { StreamDO } from "./do/stream-do.js";
 export { EstuaryDO } from "./estuary/estuary-do.js";
+export { RateLimitDO } from "./auth/rate-limit-do.js";
 export type { Env } from "./env.js";
 export { mintToken, type MintKey, type MintOptions } from "./auth/mint.js";
 export type { Scope } from "./auth/claims.js";
