@@ -21,7 +21,8 @@ const MAX_TOKEN_LENGTH = 8 * 1024;
 export function credentialOf(req: Request): Credential {
   const header = req.headers.get("authorization");
   if (header !== null) {
-    const m = BEARER_RE.exec(header);
+    // Surrounding whitespace is not part of the value (workerd passes it on as sent).
+    const m = BEARER_RE.exec(header.replace(/^[ \t]+|[ \t]+$/g, ""));
     if (!m) return { kind: "malformed", reason: "Authorization must be 'Bearer <token>'" };
     return tokenCredential(m[1]!, "header");
   }

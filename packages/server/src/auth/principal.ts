@@ -25,6 +25,10 @@ export function unauthorized(message: string): never {
   throw new HttpError(failure(401, "unauthorized", message, CHALLENGE));
 }
 
+const QUERY_READ_ONLY =
+  "A token in the ?token= query parameter may carry read scope only (URLs reach access logs); " +
+  "send write and manage tokens in Authorization: Bearer";
+
 /** A JWT is three dot-separated parts; the ADMIN_TOKEN is compared only when a token is not one. */
 const JWT_SHAPE = /^[^.]+\.[^.]+\.[^.]*$/;
 
@@ -39,7 +43,8 @@ export async function authenticate(req: Request, project: ProjectConfig, adminTo
   if (cred.kind === "none") return { kind: "anonymous" };
   if (cred.kind === "malformed") unauthorized(cred.reason);
   const shapedLikeJwt = JWT_SHAPE.test(cred.token);
-  if (!shapedLikeJwt && (await isRootToken(adminToken, cred.token))) {
+  // A too-short ADMIN_TOKEN is a 503 on admin routes; here it only means no root access, never a 5xx.
+  if (!shapedLikeJwt && (await isRootToken(adminToken, cred.token).catch(() => false))) {
     if (cred.via === "query") unauthorized(QUERY_READ_ONLY);
     return { kind: "root" };
   }
@@ -48,10 +53,6 @@ export async function authenticate(req: Request, project: ProjectConfig, adminTo
   if (cred.via === "query" && grant.scope !== "read") unauthorized(QUERY_READ_ONLY);
   return { kind: "token", grant, token: cred.token };
 }
-
-const QUERY_READ_ONLY =
-  "A token in the ?token= query parameter may carry read scope only (URLs reach access logs); " +
-  "send write and manage tokens in Authorization: Bearer";
 
 /** The scope a principal holds on a project; null for none. */
 export function scopeOf(p: Principal, project: ProjectConfig): Scope | null {
