@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { TEST_VARS } from "./global-setup.js";
 import { SERVER_DIR } from "./support/local-worker.js";
+import { mintToken } from "../src/auth/mint.js";
 
 let mf: Miniflare | undefined;
 let base = "";
@@ -100,5 +101,36 @@ describe("interrupted uploads (workerd without the dev proxy)", () => {
     const status = await brokenPost(url, "content-length: 100\r\nstream-closed: true\r\n", "hello");
     expect(status).toBe(400);
     expect(await state(url)).toEqual(before);
+  });
+
+  test("with a project's own body limit (read at the edge), a cut chunked POST is a 4xx and stores nothing", async () => {
+    const name = `abort-${Date.now().toString(36)}`;
+    const created = await fetch(`${base}/v1/projects`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ name, limits: { maxAppendBytes: 1000 } }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: { kid: string; secret: string } };
+    const token = await mintToken({
+      project: name,
+      kid: key.kid,
+      key: { alg: "HS256", secret: key.secret },
+      sub: "t",
+      scope: "write",
+      ttlSeconds: 600,
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const url = `${base}/v1/stream/${name}/s`;
+    expect((await fetch(url, { method: "PUT", headers: { ...auth, "content-type": "text/plain" } })).status).toBe(201);
+    const status = await brokenPost(
+      url,
+      `authorization: Bearer ${token}\r\ntransfer-encoding: chunked\r\nstream-closed: true\r\n`,
+      "5\r\nhello\r\n",
+    );
+    expect(status).toBe(400);
+    const head = await fetch(url, { method: "HEAD", headers: auth });
+    expect(head.headers.get("stream-next-offset")).toBe("0000000000000000_0000000000000000");
+    expect(head.headers.get("stream-closed")).toBeNull();
   });
 });

@@ -27,6 +27,9 @@ describe("SharedLimits", () => {
     expect(s.admitted("k", 100, 1)).toBeNull();
     s.answered(r, null, 2);
     expect(s.admitted("k", 100, 3)?.used).toBe(3);
+    // A report that never returns stops holding back the next one after a while.
+    expect(s.admitted("k", 100, 4)).toBeNull();
+    expect(s.admitted("k", 100, 3 + 10_000)?.used).toBe(2);
   });
 
   test("a verdict blocks the key in this isolate until it runs out", () => {

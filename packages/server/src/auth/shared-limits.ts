@@ -15,12 +15,15 @@
 
 /** An isolate reports a key at least this often while it admits requests for it. */
 export const REPORT_EVERY_MS = 5_000;
+/** A report unanswered for this long no longer holds back the next one (a hung call). */
+const REPORT_STALE_MS = 10_000;
 
 interface KeyState {
   pending: number;
   lastReport: number;
   blockedUntil: number;
-  reporting: boolean;
+  /** When the report in flight was sent; null when none is. */
+  reportingSince: number | null;
   reported: boolean;
 }
 
@@ -40,7 +43,7 @@ export class SharedLimits {
   private state(key: string, now: number): KeyState {
     let s = this.keys.get(key);
     if (!s) {
-      s = { pending: 0, lastReport: now, blockedUntil: 0, reporting: false, reported: false };
+      s = { pending: 0, lastReport: now, blockedUntil: 0, reportingSince: null, reported: false };
       this.keys.set(key, s);
       if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
     }
@@ -57,14 +60,14 @@ export class SharedLimits {
   admitted(key: string, perMinute: number, now = Date.now()): Report | null {
     const s = this.state(key, now);
     s.pending += 1;
-    if (s.reporting) return null;
+    if (s.reportingSince !== null && now - s.reportingSince < REPORT_STALE_MS) return null;
     const batch = Math.max(1, Math.ceil(perMinute / 100));
     // A key's first request is reported at once, so a new isolate learns the shared state quickly.
     if (s.reported && s.pending < batch && now - s.lastReport < REPORT_EVERY_MS) return null;
     const used = s.pending;
     s.pending = 0;
     s.lastReport = now;
-    s.reporting = true;
+    s.reportingSince = now;
     s.reported = true;
     return { key, perMinute, used };
   }
@@ -72,7 +75,7 @@ export class SharedLimits {
   /** Records the object's answer to a report (`blockedForMs` null when the report failed). */
   answered(report: Report, blockedForMs: number | null, now = Date.now()): void {
     const s = this.state(report.key, now);
-    s.reporting = false;
+    s.reportingSince = null;
     if (blockedForMs === null) s.pending += report.used;
     else s.blockedUntil = blockedForMs > 0 ? now + blockedForMs : 0;
   }
