@@ -8,46 +8,22 @@
  * Worker in workerd directly through Miniflare, where the runtime reports the
  * broken body as production does.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { TEST_VARS } from "./global-setup.js";
-import { SERVER_DIR } from "./support/local-worker.js";
 import { mintToken } from "../src/auth/mint.js";
+import { TEST_VARS } from "./global-setup.js";
+import { startMiniflareWorker, type MiniflareWorker } from "./support/miniflare-worker.js";
 
-let mf: Miniflare | undefined;
+let worker: MiniflareWorker | undefined;
 let base = "";
-let outDir = "";
 
 beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), "ds-abort-"));
-  const built = spawnSync(join(SERVER_DIR, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", outDir], {
-    cwd: SERVER_DIR,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    encoding: "utf8",
-  });
-  if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(SERVER_DIR, "wrangler.jsonc"));
-  mf = new Miniflare({
-    ...workerOptions,
-    modules: true,
-    scriptPath: join(outDir, "index.js"),
-    modulesRoot: outDir,
-    bindings: { ...workerOptions.bindings, ...TEST_VARS },
-    host: "127.0.0.1",
-    port: 0,
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  base = (await mf.ready).origin;
+  worker = await startMiniflareWorker();
+  base = worker.url;
 }, 120_000);
 
 afterAll(async () => {
-  await mf?.dispose();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  await worker?.stop();
 });
 
 /** Sends the head and `body` of a POST on a raw socket, then half-closes it; resolves with the status (0: none). */
