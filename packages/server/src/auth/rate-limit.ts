@@ -37,9 +37,4 @@ export class RateLimiter {
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
   }
-
-  /** Drops every bucket. */
-  clear(): void {
-    this.buckets.clear();
-  }
 }

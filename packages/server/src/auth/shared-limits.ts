@@ -79,11 +79,6 @@ export class SharedLimits {
     if (blockedForMs === null) s.pending += report.used;
     else s.blockedUntil = blockedForMs > 0 ? now + blockedForMs : 0;
   }
-
-  /** Forgets everything (a fresh isolate; tests). */
-  clear(): void {
-    this.keys.clear();
-  }
 }
 
 /**

@@ -11,7 +11,6 @@ import { failure } from "../protocol/errors.js";
 import { streamPrefix } from "../cold/segment-format.js";
 import { authorize } from "./auth-middleware.js";
 import { STREAM_PREFIX, parseStreamPath, type StreamPath } from "./paths.js";
-import { forgetLocalRateLimits } from "./rate-limits.js";
 import { errorResponse } from "./respond.js";
 import { check } from "./stream-routes.js";
 
@@ -31,12 +30,6 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
   app.use("*", async (c, next) => {
     if (c.env.DEBUG_ENDPOINTS !== "true") return errorResponse(failure(404, "not_found", "No such route"));
     await next();
-  });
-
-  // Drops this isolate's rate-limit state, as a new isolate starts (test/auth-limits.test.ts).
-  app.delete("/rate-limits/local", (c) => {
-    forgetLocalRateLimits();
-    return c.body(null, 204);
   });
 
   // An estuary session's own state (EstuaryDO).

@@ -69,9 +69,3 @@ export function enforceRateLimits(c: Ctx, project: ProjectConfig, principal: Pri
     principal.kind === "token" ? `t|${principal.token.slice(-43)}` : `a|${c.req.header("cf-connecting-ip") ?? "local"}`;
   take(c, `${project.name}|${who}`, tokenRequestsPerMinute, principal.kind === "token" ? "token" : "client");
 }
-
-/** Forgets this isolate's buckets and verdicts, as a new isolate would start (test-only debug route). */
-export function forgetLocalRateLimits(): void {
-  limiter.clear();
-  shared.clear();
-}
