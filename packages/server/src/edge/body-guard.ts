@@ -19,13 +19,19 @@ export interface GuardedBody {
   readonly body: ReadableStream<Uint8Array> | null;
   /** Why the body was incomplete, once it was; null while it looks whole. */
   problem(): string | null;
+  /**
+   * Cancels what is left of the body after the call that read it returned,
+   * so the runtime discards it as it would an unread body (a body left
+   * locked and half-read makes the connection unusable for the next request).
+   */
+  release(): void;
 }
 
 /** Wraps `req`'s body; `declared` is its Content-Length (null when chunked). */
 export function guardBody(req: Request, declared: number | null): GuardedBody {
   let problem: string | null = null;
   const source = req.body;
-  if (source === null) return { body: null, problem: () => problem };
+  if (source === null) return { body: null, problem: () => problem, release: () => {} };
   const fail = (why: string, controller: TransformStreamDefaultController<Uint8Array>) => {
     problem ??= why;
     controller.error(new Error(why));
@@ -44,10 +50,18 @@ export function guardBody(req: Request, declared: number | null): GuardedBody {
       }
     },
   });
+  const stop = new AbortController();
+  let piped = false;
   source
-    .pipeTo(guard.writable)
-    .catch((e: unknown) => (problem ??= `The body could not be read to its end (${String(e)})`));
-  return { body: guard.readable, problem: () => problem };
+    .pipeTo(guard.writable, { signal: stop.signal })
+    .then(() => (piped = true))
+    .catch((e: unknown) => {
+      if (!stop.signal.aborted) problem ??= `The body could not be read to its end (${String(e)})`;
+    });
+  const release = () => {
+    if (!piped) stop.abort();
+  };
+  return { body: guard.readable, problem: () => problem, release };
 }
 
 /**
@@ -63,6 +77,7 @@ export async function peekEmpty(req: Request): Promise<{ empty: boolean; req: Re
   let first = await reader.read();
   while (!first.done && first.value.byteLength === 0) first = await reader.read();
   if (first.done) return { empty: true, req: withBody(req, null) };
+  // (A caller that rejects a non-empty body cancels it through the returned request's body.)
   const head = first.value;
   const rest = new ReadableStream<Uint8Array>({
     start(controller) {

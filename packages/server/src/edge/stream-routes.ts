@@ -67,7 +67,9 @@ async function appendContentType(c: Ctx): Promise<string | null> {
   if (raw === undefined || !isFailure(parseContentType(raw))) return contentTypeOf(c);
   const peeked = await peekEmpty(c.req.raw);
   c.req.raw = peeked.req;
-  return peeked.empty ? null : contentTypeOf(c);
+  if (peeked.empty) return null;
+  await peeked.req.body?.cancel().catch(() => {});
+  return contentTypeOf(c);
 }
 
 /** The request body, guarded so that an interrupted upload fails before anything commits. */
@@ -86,6 +88,8 @@ async function withBody<T>(c: Ctx, call: (body: ReadableStream<Uint8Array> | nul
     const problem = guarded.problem();
     if (problem === null) throw e;
     throw new HttpError(failure(400, "body_incomplete", `${problem}; nothing was stored`));
+  } finally {
+    guarded.release();
   }
 }
 
