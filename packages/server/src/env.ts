@@ -4,6 +4,7 @@
  */
 import type { StreamDO } from "./do/stream-do.js";
 import type { EstuaryDO } from "./estuary/estuary-do.js";
+import type { RateLimitDO } from "./auth/rate-limit-do.js";
 import type { FanoutMessage } from "./estuary/fanout.js";
 import type { CatalogShardDO } from "./catalog/catalog-shard-do.js";
 import type { MetricsDO } from "./metrics/metrics-do.js";
@@ -32,6 +33,8 @@ export interface Env {
   ESTUARY_TTL_SECONDS?: string;
   /** Fan-outs to more pending sessions than this go through the queue (default 50). */
   ESTUARY_QUEUE_THRESHOLD?: string;
+  /** Rate-limit buckets shared by all edge isolates (docs/auth.md); without it limits are per isolate. */
+  RATE_LIMITS?: DurableObjectNamespace<RateLimitDO>;
   /** Estuary fan-out bounds (src/estuary/config.ts, docs/estuary.md). */
   ESTUARY_SUBREQUEST_BUDGET?: string;
   ESTUARY_CALL_TIMEOUT_MS?: string;

@@ -9,6 +9,7 @@ import type { FanoutMessage } from "./estuary/fanout.js";
 
 export { StreamDO } from "./do/stream-do.js";
 export { EstuaryDO } from "./estuary/estuary-do.js";
+export { RateLimitDO } from "./auth/rate-limit-do.js";
 export { CatalogShardDO } from "./catalog/catalog-shard-do.js";
 export { MetricsDO } from "./metrics/metrics-do.js";
 export { AdminApi } from "./admin/admin-api.js";

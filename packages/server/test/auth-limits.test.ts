@@ -86,7 +86,8 @@ describe("a deployment without DEFAULT_PROJECT_OPEN", () => {
 
   test("the default project is closed until configured, then needs tokens like any project", async () => {
     const url = `${worker.url}/v1/stream/plain`;
-    expect((await fetch(url, { method: "PUT" })).status).toBe(404);
+    // Unknown looks like private (401), so project names cannot be probed.
+    expect((await fetch(url, { method: "PUT" })).status).toBe(401);
     expect((await fetch(`${worker.url}/v1/metrics`)).status).toBe(401);
     expect((await fetch(`${worker.url}/v1/metrics/stream/plain`)).status).toBe(401);
     const admin = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}`, "content-type": "application/json" };

@@ -3,6 +3,7 @@
  * client can send produces a 500.
  */
 import { request } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, inject, test } from "vitest";
 import { streamUrl } from "./support/util.js";
 
@@ -228,3 +229,56 @@ function uploadOnce(url: string, size: number, chunked: boolean): Promise<{ stat
     pump();
   });
 }
+
+/** Sends one raw HTTP/1.1 request (header values exactly as given) and returns the status. */
+function rawRequest(url: string, method: string, headers: Record<string, string>, body = ""): Promise<number> {
+  const u = new URL(url);
+  // fetch() would trim the values (Fetch spec); workerd receives what is on the wire.
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(u.port), u.hostname, () => {
+      const lines = Object.entries({ host: u.host, "content-length": String(Buffer.byteLength(body)), ...headers });
+      socket.write(
+        `${method} ${u.pathname}${u.search} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join("")}connection: close\r\n\r\n${body}`,
+      );
+    });
+    let got = "";
+    // Only the status line matters: take it and hang up (the connection would otherwise linger).
+    socket.on("data", (d) => {
+      got += d.toString("latin1");
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(got);
+      if (m && got.includes("\r\n\r\n")) {
+        socket.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    socket.on("end", () => resolve(0));
+    socket.on("error", reject);
+  });
+}
+
+describe("header values and empty bodies", () => {
+  test("Stream-Seq with trailing whitespace is the same value: no pass after itself", async () => {
+    const url = streamUrl("bad-seq");
+    await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });
+    expect(await rawRequest(url, "POST", { "content-type": "text/plain", "stream-seq": "m5" }, "a")).toBe(204);
+    expect(await rawRequest(url, "POST", { "content-type": "text/plain", "stream-seq": "m5 " }, "b")).toBe(409);
+    expect(await rawRequest(url, "POST", { "content-type": "text/plain", "stream-seq": "  m5\t" }, "c")).toBe(409);
+    expect(await rawRequest(url, "POST", { "content-type": "text/plain", "stream-seq": "m6 " }, "d")).toBe(204);
+    expect(await (await fetch(`${url}?offset=-1`)).text()).toBe("ad");
+  });
+
+  test("a close-only POST ignores an invalid Content-Type (PROTOCOL.md §5.2); with data it is still 400", async () => {
+    for (const chunked of [false, true]) {
+      const url = streamUrl("bad-close-ct");
+      await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" }, body: "x" });
+      const bad = { "content-type": "not a type", "stream-closed": "true" };
+      const withData = await fetch(url, { method: "POST", headers: bad, body: "y" });
+      expect(withData.status).toBe(400);
+      const body = chunked ? new ReadableStream<Uint8Array>({ start: (c) => c.close() }) : undefined;
+      const res = await fetch(url, { method: "POST", headers: bad, body, duplex: "half" } as RequestInit);
+      expect(res.status, `chunked=${chunked}`).toBe(204);
+      expect(res.headers.get("stream-closed")).toBe("true");
+      expect(await (await fetch(`${url}?offset=-1`)).text()).toBe("x");
+    }
+  });
+});

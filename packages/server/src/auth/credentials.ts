@@ -1,7 +1,7 @@
 /**
  * Where a request's credential comes from: `Authorization: Bearer <token>`,
  * or — for EventSource, which cannot set headers — a `token` query parameter
- * on GET/HEAD. The query token is removed from the URL before anything else
+ * on GET/HEAD, which may carry read scope only (principal.ts). The query token is removed from the URL before anything else
  * (handlers, Durable Objects, cache keys) sees it, and is never logged.
  */
 
@@ -11,7 +11,7 @@ export const TOKEN_PARAM = "token";
 /** A request's credential, if any. */
 export type Credential =
   | { readonly kind: "none" }
-  | { readonly kind: "bearer"; readonly token: string }
+  | { readonly kind: "bearer"; readonly token: string; readonly via: "header" | "query" }
   | { readonly kind: "malformed"; readonly reason: string };
 
 const BEARER_RE = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i;
@@ -21,9 +21,10 @@ const MAX_TOKEN_LENGTH = 8 * 1024;
 export function credentialOf(req: Request): Credential {
   const header = req.headers.get("authorization");
   if (header !== null) {
-    const m = BEARER_RE.exec(header);
+    // Surrounding whitespace is not part of the value (workerd passes it on as sent).
+    const m = BEARER_RE.exec(header.replace(/^[ \t]+|[ \t]+$/g, ""));
     if (!m) return { kind: "malformed", reason: "Authorization must be 'Bearer <token>'" };
-    return tokenCredential(m[1]!);
+    return tokenCredential(m[1]!, "header");
   }
   const query = new URL(req.url).searchParams.get(TOKEN_PARAM);
   if (query === null) return { kind: "none" };
@@ -33,13 +34,13 @@ export function credentialOf(req: Request): Credential {
       reason: "The token query parameter is accepted on GET only; send Authorization: Bearer",
     };
   }
-  return tokenCredential(query);
+  return tokenCredential(query, "query");
 }
 
-function tokenCredential(token: string): Credential {
+function tokenCredential(token: string, via: "header" | "query"): Credential {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH)
     return { kind: "malformed", reason: "Token is empty or too long" };
-  return { kind: "bearer", token };
+  return { kind: "bearer", token, via };
 }
 
 /** The request without its `token` query parameter (the same object when it has none). */

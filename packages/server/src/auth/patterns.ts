@@ -53,19 +53,50 @@ function segmentMatches(pattern: string, seg: string): boolean {
   return true;
 }
 
-function matchFrom(pat: readonly string[], pi: number, name: readonly string[], ni: number): boolean {
-  if (pi === pat.length) return ni === name.length;
-  if (pat[pi] === "**") {
-    for (let k = ni; k <= name.length; k++) if (matchFrom(pat, pi + 1, name, k)) return true;
-    return false;
+/**
+ * Matches segment by segment, keeping the set of name positions the pattern
+ * prefix can end at: O(pattern segments × name segments) segment tests, where
+ * backtracking over `**` would be exponential in their number. `steps` counts
+ * the work (segment tests and `**` expansions) for tests.
+ */
+function matchSegments(pat: readonly string[], name: readonly string[], steps: { n: number }): boolean {
+  let at: boolean[] = new Array<boolean>(name.length + 1).fill(false);
+  at[0] = true;
+  for (const p of pat) {
+    const next = new Array<boolean>(name.length + 1).fill(false);
+    let any = false;
+    if (p === "**") {
+      // Zero or more segments: every position from the first reachable one on.
+      let reached = false;
+      for (let k = 0; k <= name.length; k++) {
+        steps.n += 1;
+        reached ||= at[k]!;
+        next[k] = reached;
+        any ||= reached;
+      }
+    } else {
+      for (let k = 0; k < name.length; k++) {
+        if (!at[k]) continue;
+        steps.n += 1;
+        if (segmentMatches(p, name[k]!)) next[k + 1] = any = true;
+      }
+    }
+    if (!any) return false;
+    at = next;
   }
-  if (ni === name.length || !segmentMatches(pat[pi]!, name[ni]!)) return false;
-  return matchFrom(pat, pi + 1, name, ni + 1);
+  return at[name.length]!;
+}
+
+/** The number of steps matching takes (for tests that bound the work). */
+export function matchSteps(pattern: string, name: string): number {
+  const steps = { n: 0 };
+  matchSegments(pattern.split("/"), name.split("/"), steps);
+  return steps.n;
 }
 
 /** True when the stream name matches the pattern. */
 export function matchesPattern(pattern: string, name: string): boolean {
-  return matchFrom(pattern.split("/"), 0, name.split("/"), 0);
+  return matchSegments(pattern.split("/"), name.split("/"), { n: 0 });
 }
 
 /** True when a token restricted to `patterns` (null = unrestricted) reaches the stream. */

@@ -8,6 +8,7 @@ import { HttpError, failure } from "../protocol/errors.js";
 import type { ProjectConfig } from "../projects/config.js";
 import { scopeAllows, type Scope } from "./claims.js";
 import { credentialOf } from "./credentials.js";
+import { isRootToken } from "./root-admin.js";
 import { streamAllowed } from "./patterns.js";
 import { verifyToken, type TokenGrant } from "./verify.js";
 
@@ -24,13 +25,32 @@ export function unauthorized(message: string): never {
   throw new HttpError(failure(401, "unauthorized", message, CHALLENGE));
 }
 
-/** Authenticates the request's credential against the project's keys (anonymous when it has none). */
-export async function authenticate(req: Request, project: ProjectConfig): Promise<Principal> {
+const QUERY_READ_ONLY =
+  "A token in the ?token= query parameter may carry read scope only (URLs reach access logs); " +
+  "send write and manage tokens in Authorization: Bearer";
+
+/** A JWT is three dot-separated parts; the ADMIN_TOKEN is compared only when a token is not one. */
+const JWT_SHAPE = /^[^.]+\.[^.]+\.[^.]*$/;
+
+/**
+ * Authenticates the request's credential: the root ADMIN_TOKEN (`adminToken`,
+ * Authorization header only) or a token signed by one of the project's keys;
+ * anonymous when it has none. A `?token=` query credential may carry read
+ * scope only, because query strings end up in access logs.
+ */
+export async function authenticate(req: Request, project: ProjectConfig, adminToken?: string): Promise<Principal> {
   const cred = credentialOf(req);
   if (cred.kind === "none") return { kind: "anonymous" };
   if (cred.kind === "malformed") unauthorized(cred.reason);
+  const shapedLikeJwt = JWT_SHAPE.test(cred.token);
+  // A too-short ADMIN_TOKEN is a 503 on admin routes; here it only means no root access, never a 5xx.
+  if (!shapedLikeJwt && (await isRootToken(adminToken, cred.token).catch(() => false))) {
+    if (cred.via === "query") unauthorized(QUERY_READ_ONLY);
+    return { kind: "root" };
+  }
   const grant = await verifyToken(cred.token, project);
   if ("ok" in grant) throw new HttpError(grant);
+  if (cred.via === "query" && grant.scope !== "read") unauthorized(QUERY_READ_ONLY);
   return { kind: "token", grant, token: cred.token };
 }
 

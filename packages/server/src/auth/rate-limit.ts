@@ -1,8 +1,8 @@
 /**
  * Token-bucket rate limiting, per edge isolate. Cheap (no I/O on the request
- * path); the caveat is that each isolate counts on its own, so the global
- * rate a client can reach is the limit times the isolates serving it. It is
- * abuse protection, not metering (docs/auth.md).
+ * path); each isolate counts on its own, so the buckets shared across
+ * isolates (shared-limits.ts) bound the global rate. It is abuse
+ * protection, not metering (docs/auth.md).
  */
 
 interface Bucket {

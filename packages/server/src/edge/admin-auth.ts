@@ -12,7 +12,7 @@ import { verifyToken } from "../auth/verify.js";
 import type { Env } from "../env.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import type { ProjectConfig } from "../projects/config.js";
-import { loadStoredProject } from "../projects/store.js";
+import { loadStoredProject, notFound, unknownProject } from "../projects/store.js";
 import { enforceRateLimits } from "./rate-limits.js";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -44,11 +44,16 @@ export async function requireRoot(c: Ctx): Promise<void> {
   unauthorized("Token is not the ADMIN_TOKEN");
 }
 
-/** Authorizes a project admin route; returns the stored project (404 when absent). */
+/** Authorizes a project admin route; returns the stored project (404 when absent, for the root token only). */
 export async function requireManage(c: Ctx, name: string): Promise<{ project: ProjectConfig; principal: Principal }> {
   const { root } = await bearerOf(c);
   const project = await loadStoredProject(c.env, name);
-  if (project === null) throw new HttpError(failure(404, "not_found", `Project "${name}" does not exist`));
+  if (project === null) {
+    // Only the root token learns that a project does not exist; other tokens fail as they would on one.
+    if (root) throw notFound(name);
+    await authenticate(c.req.raw, unknownProject(name));
+    unauthorized("Token is not valid for this project");
+  }
   if (root) return { project, principal: { kind: "root" } };
   enforceRateLimits(c, project, null);
   const principal = await authenticate(c.req.raw, project);

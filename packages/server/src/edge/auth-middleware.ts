@@ -1,7 +1,8 @@
 /**
  * Authentication, authorization and limits for stream routes, run before any
- * handler: the project must exist (404), the caller must hold the scope the
- * method needs on that stream (401/403), a fork's source must be readable,
+ * handler: the caller must hold the scope the method needs on that stream
+ * (401/403; an unknown project is a 401 too, and a 404 only for the root
+ * ADMIN_TOKEN, so names cannot be probed), a fork's source must be readable,
  * rate and body limits apply (429/413). The `token` query parameter is
  * stripped before handlers, Durable Objects or cache keys see the URL.
  */
@@ -13,7 +14,7 @@ import { readConfig, type Env } from "../env.js";
 import { HttpError } from "../protocol/errors.js";
 import { H } from "../protocol/headers.js";
 import { publicReads, type ProjectConfig } from "../projects/config.js";
-import { loadProject } from "../projects/store.js";
+import { findProject, notFound, unknownProject } from "../projects/store.js";
 import { enforceRateLimits } from "./rate-limits.js";
 import { limitBody } from "./body-limit.js";
 import { parseForkSource } from "./paths.js";
@@ -32,7 +33,7 @@ const accessByContext = new WeakMap<object, Access>();
 /**
  * Authorizes the request for `need` on a project and, when given, a stream
  * name (null: a project-wide operation such as a subscription or an estuary
- * session). Throws 404/401/403/429. Estuary routes call this directly.
+ * session). Throws 401/403/404/429. Estuary routes call this directly.
  */
 export async function authorize(c: Ctx, projectName: string, need: Scope, streamName: string | null): Promise<Access> {
   const known = accessByContext.get(c);
@@ -40,11 +41,16 @@ export async function authorize(c: Ctx, projectName: string, need: Scope, stream
     requireAccess(known.principal, known.project, need, streamName);
     return known;
   }
-  const project = await loadProject(c.env, projectName);
-  enforceRateLimits(c, project, null);
-  const principal = await authenticate(c.req.raw, project);
-  enforceRateLimits(c, project, principal);
+  const found = await findProject(c.env, projectName);
+  // An unknown project answers like a private one until the caller proves it may know (root): 401, not 404.
+  // It has no rate-limit buckets: made-up names must cost nothing (the negative cache spares the KV read).
+  const project = found ?? unknownProject(projectName);
+  if (found) enforceRateLimits(c, project, null);
+  // The root ADMIN_TOKEN manages every project, so it may use any stream or session (docs/auth.md).
+  const principal = await authenticate(c.req.raw, project, c.env.ADMIN_TOKEN);
+  if (found) enforceRateLimits(c, project, principal);
   requireAccess(principal, project, need, streamName);
+  if (!found) throw notFound(projectName);
   const access = { project, principal };
   accessByContext.set(c, access);
   return access;

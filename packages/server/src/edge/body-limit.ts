@@ -33,7 +33,10 @@ export async function limitBody(
   let size = 0;
   const reader = body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      // The upload broke off (body-guard.ts): nothing has been stored.
+      throw new HttpError(failure(400, "body_incomplete", "The body could not be read to its end; nothing was stored"));
+    });
     if (done) break;
     size += value.byteLength;
     if (size > own) {

@@ -4,11 +4,11 @@
  * `/v1/stream/foo` and `/v1/stream/default/foo` are the same stream.
  */
 import { failure, type Failure } from "../protocol/errors.js";
+import { PROJECT_NAME_RE } from "../projects/config.js";
 
 export const STREAM_PREFIX = "/v1/stream/";
 export const DEFAULT_PROJECT = "default";
 
-const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_SEGMENT = 255;
 const MAX_NAME = 1024;
 const RESERVED_SEGMENT = "__ds";
@@ -40,7 +40,7 @@ export function parseStreamPath(pathname: string): StreamPath | Failure {
   }
   if (segments.length === 1) return make(DEFAULT_PROJECT, segments[0]!);
   const [project, ...rest] = segments as [string, ...string[]];
-  if (!PROJECT_RE.test(project)) {
+  if (!PROJECT_NAME_RE.test(project)) {
     return failure(400, "invalid_path", "Project names are 1-63 characters of a-z, 0-9, '-' and '_'");
   }
   return make(project, rest.join("/"));

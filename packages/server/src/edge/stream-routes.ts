@@ -7,6 +7,7 @@ import { readConfig, type Env } from "../env.js";
 import { HttpError, failure, type Failure } from "../protocol/errors.js";
 import { H } from "../protocol/headers.js";
 import {
+  headerValue,
   isClosedHeader,
   isFailure,
   parseContentType,
@@ -17,6 +18,7 @@ import {
 } from "../protocol/parse.js";
 import { parseForkSource, parseStreamPath, type StreamPath } from "./paths.js";
 import { metrics } from "../live/metrics.js";
+import { guardBody, peekEmpty } from "./body-guard.js";
 import { streamHeaders } from "./respond.js";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -59,6 +61,38 @@ function contentTypeOf(c: Ctx): string | null {
   return raw.trim();
 }
 
+/** An append's Content-Type; an empty body's is ignored, even when invalid (PROTOCOL.md §5.2). */
+async function appendContentType(c: Ctx): Promise<string | null> {
+  const raw = c.req.header(H.contentType);
+  if (raw === undefined || !isFailure(parseContentType(raw))) return contentTypeOf(c);
+  const peeked = await peekEmpty(c.req.raw);
+  c.req.raw = peeked.req;
+  if (peeked.empty) return null;
+  await peeked.req.body?.cancel().catch(() => {});
+  return contentTypeOf(c);
+}
+
+/** The request body, guarded so that an interrupted upload fails before anything commits. */
+function guardedBody(c: Ctx) {
+  const declared = c.req.header("content-length");
+  const n = declared === undefined ? null : parseDecimal(declared);
+  return guardBody(c.req.raw, n ?? null);
+}
+
+/** Calls the Durable Object with a guarded body; an incomplete body is a 400 (nothing was committed). */
+async function withBody<T>(c: Ctx, call: (body: ReadableStream<Uint8Array> | null) => Promise<T>): Promise<T> {
+  const guarded = guardedBody(c);
+  try {
+    return await call(guarded.body);
+  } catch (e) {
+    const problem = guarded.problem();
+    if (problem === null) throw e;
+    throw new HttpError(failure(400, "body_incomplete", `${problem}; nothing was stored`));
+  } finally {
+    guarded.release();
+  }
+}
+
 /** PUT: create (201), confirm (200) or conflict (409); forks via Stream-Forked-From. */
 export async function handlePut(c: Ctx): Promise<Response> {
   const path = streamPathOf(c);
@@ -78,15 +112,16 @@ export async function handlePut(c: Ctx): Promise<Response> {
     if (subOffset === undefined) {
       throw new HttpError(failure(400, "invalid_header", "Stream-Fork-Sub-Offset must be a non-negative integer"));
     }
-    fork = { source: source.key, offset: headers.get(H.streamForkOffset), subOffset };
+    fork = { source: source.key, offset: headerValue(headers, H.streamForkOffset), subOffset };
   } else if (headers.has(H.streamForkOffset) || headers.has(H.streamForkSubOffset)) {
     throw new HttpError(failure(400, "invalid_header", "Stream-Fork-Offset requires Stream-Forked-From"));
   }
   count("doWrites");
+  const closed = isClosedHeader(headers.get(H.streamClosed));
   const r = must(
-    await streamStub(c, path).create(
-      { key: path.key, contentType, expiry, closed: isClosedHeader(headers.get(H.streamClosed)), fork },
-      c.req.raw.body,
+    await withBody(
+      c,
+      async (body) => await streamStub(c, path).create({ key: path.key, contentType, expiry, closed, fork }, body),
     ),
   );
   const out = streamHeaders(r.info);
@@ -100,17 +135,18 @@ export async function handlePost(c: Ctx): Promise<Response> {
   const headers = c.req.raw.headers;
   const producer = check(parseProducer(headers));
   const streamSeq = check(parseStreamSeq(headers));
-  const contentType = contentTypeOf(c);
+  const contentType = await appendContentType(c);
   const declared = Number(headers.get("content-length") ?? "0");
   const { maxAppendBytes } = readConfig(c.env);
   if (declared > maxAppendBytes) {
     throw new HttpError(failure(413, "payload_too_large", `Body exceeds the ${maxAppendBytes}-byte limit per request`));
   }
   count("doWrites");
+  const closed = isClosedHeader(headers.get(H.streamClosed));
   const r = must(
-    await streamStub(c, path).append(
-      { contentType, closed: isClosedHeader(headers.get(H.streamClosed)), producer, streamSeq },
-      c.req.raw.body,
+    await withBody(
+      c,
+      async (body) => await streamStub(c, path).append({ contentType, closed, producer, streamSeq }, body),
     ),
   );
   const out = new Headers({ [H.streamNextOffset]: r.info.nextOffset });

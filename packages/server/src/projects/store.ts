@@ -2,19 +2,26 @@
  * Project configs in KV (`project:<name>`), cached per isolate for a short
  * TTL so the hot path costs no KV read. Writes go through the cache, so an
  * admin change is visible at once in the isolate that made it and within the
- * TTL (plus KV's own propagation) everywhere else.
+ * TTL (plus KV's own propagation) everywhere else. Names that are not valid
+ * project names never reach KV; absent projects are remembered in a separate,
+ * bounded negative cache with a short TTL, so a flood of made-up names costs
+ * no KV reads and cannot evict real projects from the positive cache.
  */
 import { readConfig, type Env } from "../env.js";
 import { HttpError, failure } from "../protocol/errors.js";
-import { DEFAULT_LIMITS, parseProjectConfig, type ProjectConfig } from "./config.js";
+import { DEFAULT_LIMITS, PROJECT_NAME_RE, parseProjectConfig, type ProjectConfig } from "./config.js";
 
 const KEY_PREFIX = "project:";
 /** Name of the project that single-segment stream paths belong to. */
 export const DEFAULT_PROJECT_NAME = "default";
 const MAX_CACHED = 1_000;
+/** Bound and longest TTL of the negative cache (absent projects). */
+const MAX_MISSING = 1_000;
+const MISSING_TTL_MS = 5_000;
 
-type Cached = { readonly at: number; readonly value: ProjectConfig | null | string };
+type Cached = { readonly at: number; readonly value: ProjectConfig | string };
 const cache = new Map<string, Cached>();
+const missing = new Map<string, number>();
 
 function kv(env: Env): KVNamespace {
   if (!env.PROJECTS) {
@@ -25,8 +32,14 @@ function kv(env: Env): KVNamespace {
   return env.PROJECTS;
 }
 
-function remember(name: string, value: Cached["value"]): void {
+function remember(name: string, value: Cached["value"] | null): void {
   cache.delete(name);
+  missing.delete(name);
+  if (value === null) {
+    missing.set(name, Date.now());
+    if (missing.size > MAX_MISSING) missing.delete(missing.keys().next().value!);
+    return;
+  }
   cache.set(name, { at: Date.now(), value });
   // Map order is insertion order: drop the oldest entry when full.
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
@@ -45,10 +58,13 @@ function cacheTtlMs(env: Env): number {
   return n;
 }
 
-async function fetchStored(env: Env, name: string, fresh = false): Promise<Cached["value"]> {
+async function fetchStored(env: Env, name: string, fresh = false): Promise<Cached["value"] | null> {
+  if (!PROJECT_NAME_RE.test(name)) return null;
   const ttl = cacheTtlMs(env);
   const hit = cache.get(name);
   if (!fresh && hit && Date.now() - hit.at < ttl) return hit.value;
+  const missAt = missing.get(name);
+  if (!fresh && missAt !== undefined && Date.now() - missAt < Math.min(ttl, MISSING_TTL_MS)) return null;
   const raw = await kv(env).get(KEY_PREFIX + name, "json");
   const value = raw === null ? null : parseProjectConfig(raw);
   remember(name, value);
@@ -71,8 +87,8 @@ function openDefault(stored: ProjectConfig | null): ProjectConfig {
   };
 }
 
-/** A project's config, or 404 when it does not exist / 503 when its stored config is invalid. */
-export async function loadProject(env: Env, name: string): Promise<ProjectConfig> {
+/** A project's config, or null when it does not exist; 503 when its stored config is invalid. */
+export async function findProject(env: Env, name: string): Promise<ProjectConfig | null> {
   const open = name === DEFAULT_PROJECT_NAME && readConfig(env).defaultProjectOpen;
   const stored = open && !env.PROJECTS ? null : await fetchStored(env, name);
   if (typeof stored === "string") {
@@ -86,8 +102,37 @@ export async function loadProject(env: Env, name: string): Promise<ProjectConfig
     );
   }
   if (open) return openDefault(stored);
-  if (stored === null) throw new HttpError(failure(404, "not_found", `Project "${name}" does not exist`));
   return stored;
+}
+
+/** A project's config, or 404 when it does not exist / 503 when its stored config is invalid. */
+export async function loadProject(env: Env, name: string): Promise<ProjectConfig> {
+  const found = await findProject(env, name);
+  if (found === null) throw notFound(name);
+  return found;
+}
+
+/** The 404 for a project that does not exist (only shown to callers who may know). */
+export function notFound(name: string): HttpError {
+  return new HttpError(failure(404, "not_found", `Project "${name}" does not exist`));
+}
+
+/**
+ * What an unknown project looks like to a caller before authentication: no
+ * keys and no anonymous access, so it answers exactly like an existing
+ * private project (401), and project names cannot be enumerated.
+ */
+export function unknownProject(name: string): ProjectConfig {
+  const at = new Date(0).toISOString();
+  return {
+    name,
+    anonymous: "none",
+    corsOrigins: ["*"],
+    keys: [],
+    limits: DEFAULT_LIMITS,
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 /** The stored config read from KV now (null when absent): admin read-modify-write starts here. */

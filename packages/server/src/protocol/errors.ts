@@ -5,6 +5,7 @@ export type ErrorCode =
   | "invalid_header"
   | "invalid_json"
   | "empty_body"
+  | "body_incomplete"
   | "invalid_path"
   | "not_found"
   | "gone"

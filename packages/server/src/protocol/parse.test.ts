@@ -261,3 +261,21 @@ describe("isFailure", () => {
     expect(isFailure("text/plain")).toBe(false);
   });
 });
+
+describe("header values keep no surrounding whitespace", () => {
+  // workerd passes incoming values through untrimmed; `new Headers()` in Node would trim them.
+  const raw = (init: Record<string, string>) => ({ get: (n: string) => init[n.toLowerCase()] ?? null });
+
+  test("Stream-Seq 'm5 ' is 'm5', so it cannot pass the ordering check after 'm5'", () => {
+    expect(parseStreamSeq(raw({ "stream-seq": "m5 " }))).toBe("m5");
+    expect(parseStreamSeq(raw({ "stream-seq": "\tm5" }))).toBe("m5");
+    expect(parseStreamSeq(raw({ "stream-seq": "   " }))).toMatchObject(bad);
+  });
+
+  test("producer headers and lifetimes are trimmed too", () => {
+    const p = { "producer-id": " w1 ", "producer-epoch": " 2", "producer-seq": "7 " };
+    expect(parseProducer(raw(p))).toEqual({ id: "w1", epoch: 2, seq: 7 });
+    expect(parseProducer(raw({ ...p, "producer-id": "  " }))).toMatchObject(bad);
+    expect(parseExpiry(raw({ "stream-ttl": " 60 " }))).toEqual({ ttlSeconds: 60, expiresAtMs: null });
+  });
+});

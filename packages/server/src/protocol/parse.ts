@@ -11,6 +11,21 @@ const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`);
 
+/** What the parsers read headers through (a `Headers`, or a test double that keeps raw values). */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
+/**
+ * A header value without surrounding whitespace (null when absent). The Fetch
+ * spec strips it, but workerd hands incoming values over as sent, and an
+ * opaque value such as `Stream-Seq: m5 ` must compare equal to `m5`.
+ */
+export function headerValue(headers: HeaderSource, name: string): string | null {
+  const v = headers.get(name);
+  return v === null ? null : v.replace(/^[ \t]+|[ \t]+$/g, "");
+}
+
 /** Stream lifetime settings from `Stream-TTL` / `Stream-Expires-At`. */
 export interface Expiry {
   readonly ttlSeconds: number | null;
@@ -78,9 +93,9 @@ export function parseRfc3339(value: string): number | undefined {
 }
 
 /** Reads `Stream-TTL` and `Stream-Expires-At`; both at once is a 400. */
-export function parseExpiry(headers: Headers): Expiry | Failure {
-  const ttlRaw = headers.get(H.streamTtl);
-  const expRaw = headers.get(H.streamExpiresAt);
+export function parseExpiry(headers: HeaderSource): Expiry | Failure {
+  const ttlRaw = headerValue(headers, H.streamTtl);
+  const expRaw = headerValue(headers, H.streamExpiresAt);
   if (ttlRaw !== null && expRaw !== null) {
     return failure(400, "invalid_header", "Stream-TTL and Stream-Expires-At cannot both be set");
   }
@@ -109,15 +124,15 @@ export interface ProducerHeaders {
 }
 
 /** Reads the producer headers: all three or none (PROTOCOL.md §5.2.1). */
-export function parseProducer(headers: Headers): ProducerHeaders | null | Failure {
-  const id = headers.get(H.producerId);
-  const epoch = headers.get(H.producerEpoch);
-  const seq = headers.get(H.producerSeq);
+export function parseProducer(headers: HeaderSource): ProducerHeaders | null | Failure {
+  const id = headerValue(headers, H.producerId);
+  const epoch = headerValue(headers, H.producerEpoch);
+  const seq = headerValue(headers, H.producerSeq);
   if (id === null && epoch === null && seq === null) return null;
   if (id === null || epoch === null || seq === null) {
     return failure(400, "invalid_header", "Producer-Id, Producer-Epoch and Producer-Seq must be sent together");
   }
-  if (id.trim() === "") return failure(400, "invalid_header", "Producer-Id must not be empty");
+  if (id === "") return failure(400, "invalid_header", "Producer-Id must not be empty");
   if (id.length > 256) return failure(400, "invalid_header", "Producer-Id is longer than 256 characters");
   const e = parseCounter(epoch);
   const s = parseCounter(seq);
@@ -127,8 +142,8 @@ export function parseProducer(headers: Headers): ProducerHeaders | null | Failur
 }
 
 /** Reads `Stream-Seq` (opaque, compared byte-wise); empty is malformed. */
-export function parseStreamSeq(headers: Headers): string | null | Failure {
-  const v = headers.get(H.streamSeq);
+export function parseStreamSeq(headers: HeaderSource): string | null | Failure {
+  const v = headerValue(headers, H.streamSeq);
   if (v === null) return null;
   if (v === "" || v.length > 256) return failure(400, "invalid_header", "Stream-Seq must be 1-256 characters");
   return v;

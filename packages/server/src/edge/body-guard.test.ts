@@ -1,0 +1,67 @@
+/** Incomplete bodies error before the Durable Object could commit them; whole ones pass unchanged. */
+import { describe, expect, test } from "vitest";
+import { guardBody, peekEmpty } from "./body-guard.js";
+
+const enc = new TextEncoder();
+
+function requestWith(body: ReadableStream<Uint8Array>, signal?: AbortSignal): Request {
+  return new Request("http://x/", { method: "POST", body, signal, duplex: "half" } as RequestInit);
+}
+
+function streamOf(parts: string[], error?: Error): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      for (const p of parts) c.enqueue(enc.encode(p));
+      if (error) c.error(error);
+      else c.close();
+    },
+  });
+}
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<string> {
+  return new Response(body).text();
+}
+
+describe("guardBody", () => {
+  test("a whole body passes, with or without a declared length", async () => {
+    for (const declared of [null, 10]) {
+      const g = guardBody(requestWith(streamOf(["hello", "world"])), declared);
+      expect(await drain(g.body)).toBe("helloworld");
+      expect(g.problem()).toBeNull();
+    }
+  });
+
+  test("a read error (the runtime's 'Network connection lost') errors the body and is remembered", async () => {
+    const g = guardBody(requestWith(streamOf(["hel"], new Error("Network connection lost."))), null);
+    await expect(drain(g.body)).rejects.toThrow();
+    expect(g.problem()).toMatch(/could not be read/);
+  });
+
+  test("fewer or more bytes than Content-Length error", async () => {
+    const short = guardBody(requestWith(streamOf(["hello"])), 9);
+    await expect(drain(short.body)).rejects.toThrow();
+    expect(short.problem()).toMatch(/5 of 9/);
+    const long = guardBody(requestWith(streamOf(["hello"])), 2);
+    await expect(drain(long.body)).rejects.toThrow();
+    expect(long.problem()).toMatch(/longer/);
+  });
+
+  test("an aborted request errors even when its body ended cleanly", async () => {
+    const ctl = new AbortController();
+    const req = requestWith(streamOf(["partial"]), ctl.signal);
+    ctl.abort();
+    const g = guardBody(req, null);
+    await expect(drain(g.body)).rejects.toThrow();
+    expect(g.problem()).toMatch(/went away/);
+  });
+});
+
+describe("peekEmpty", () => {
+  test("an empty chunked body is empty; a non-empty one keeps every byte", async () => {
+    expect((await peekEmpty(requestWith(streamOf([])))).empty).toBe(true);
+    expect((await peekEmpty(requestWith(streamOf(["", ""])))).empty).toBe(true);
+    const full = await peekEmpty(requestWith(streamOf(["ab", "cd"])));
+    expect(full.empty).toBe(false);
+    expect(await full.req.text()).toBe("abcd");
+  });
+});
