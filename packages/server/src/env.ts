@@ -38,6 +38,8 @@ export interface Env {
   SEGMENT_MAX_MESSAGES?: string;
   HOT_STORAGE_LIMIT_BYTES?: string;
   SEGMENT_HEAD_CACHE_MS?: string;
+  /** How long a producer's append waits for the same producer's earlier one (ms, default 30000). */
+  PRODUCER_TURN_TIMEOUT_MS?: string;
 }
 
 /** Validated server configuration. */
@@ -94,4 +96,9 @@ export function readConfig(env: Env): Config {
   };
   cache.set(env, config);
   return config;
+}
+
+/** How long a producer's append waits for its earlier ones (do/producer-turns.ts) before a 503. */
+export function producerTurnTimeoutMs(env: Env): number {
+  return intVar(env, "PRODUCER_TURN_TIMEOUT_MS", 30_000, 100, 300_000);
 }
