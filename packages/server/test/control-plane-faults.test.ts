@@ -113,12 +113,10 @@ describe("pipelined producer appends", () => {
     big.push(chunk);
     await sleep(300); // seq 0's headers reached the object; its body is still coming
     const order: number[] = [];
-    const second = fetch(s, { method: "POST", headers: { ...producer, "producer-seq": "1" }, body: "b" }).then(
-      (r) => {
-        order.push(1);
-        return r;
-      },
-    );
+    const second = fetch(s, { method: "POST", headers: { ...producer, "producer-seq": "1" }, body: "b" }).then((r) => {
+      order.push(1);
+      return r;
+    });
     for (let i = 0; i < 8; i++) {
       await sleep(50);
       big.push(chunk);

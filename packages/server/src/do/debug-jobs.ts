@@ -23,7 +23,10 @@ export function scheduleDebugJob(alarms: AlarmSchedule, name: string, inMs: numb
 }
 
 /** The jobs pending and the debug jobs that ran, with when. */
-export function debugJobs(alarms: AlarmSchedule, sql: Sql): { pending: Record<string, number>; ran: Record<string, number> } {
+export function debugJobs(
+  alarms: AlarmSchedule,
+  sql: Sql,
+): { pending: Record<string, number>; ran: Record<string, number> } {
   sql.exec(TABLE);
   const rows = sql.exec<{ job: string; at: number }>("SELECT job, at FROM debug_jobs_ran ORDER BY at").toArray();
   return { pending: alarms.jobs(), ran: Object.fromEntries(rows.map((r) => [r.job, r.at])) };

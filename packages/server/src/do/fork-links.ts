@@ -124,7 +124,12 @@ export class ForkStore {
 
   /** The durable intent, written before the attach call. */
   addIntent(ref: string, source: string, now: number): void {
-    this.sql.exec("INSERT OR IGNORE INTO fork_links (ref, source, attached, since) VALUES (?, ?, 0, ?)", ref, source, now);
+    this.sql.exec(
+      "INSERT OR IGNORE INTO fork_links (ref, source, attached, since) VALUES (?, ?, 0, ?)",
+      ref,
+      source,
+      now,
+    );
   }
 
   /** The fork committed: its reference is held for the fork's life (call in the create transaction). */

@@ -104,7 +104,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.alarms = new AlarmSchedule(this.sql, ctx.storage);
     const maintain = () => this.exclusive(() => this.maintain());
     for (const job of [JOB.expiry, JOB.release, JOB.cold]) this.alarms.register(job, maintain);
-    this.alarms.register(FORK_INTENTS_JOB, () => this.exclusive(() => releaseAbandoned(this).then(() => this.settle())));
+    this.alarms.register(FORK_INTENTS_JOB, () =>
+      this.exclusive(() => releaseAbandoned(this).then(() => this.settle())),
+    );
     this.alarms.register(JOB.fanout, () => this.fanout.onAlarm());
     if (env.DEBUG_ENDPOINTS === "true") registerDebugJobs(this.alarms, this.sql);
     this.queueThreshold = readEstuaryConfig(env).queueThreshold;
@@ -268,7 +270,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       estuary: this.outbox.stats(),
       alarmAt: await this.ctx.storage.getAlarm(),
       alarmJobs: this.alarms.jobs(),
-      forks: { refs: this.forks.refCount(), legacyRefs: this.loadRaw()?.refCount ?? 0, links: this.forks.links().length },
+      forks: {
+        refs: this.forks.refCount(),
+        legacyRefs: this.loadRaw()?.refCount ?? 0,
+        links: this.forks.links().length,
+      },
       ...(await this.counters()),
     };
   }
@@ -371,7 +377,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** Test-only (`DEBUG_ENDPOINTS`): schedules `debug-<name>` (when `inMs` is given) and lists jobs and alarm. */
-  async debugAlarmJobs(name: string | null, inMs: number): Promise<ReturnType<typeof debugJobs> & { alarmAt: number | null }> {
+  async debugAlarmJobs(
+    name: string | null,
+    inMs: number,
+  ): Promise<ReturnType<typeof debugJobs> & { alarmAt: number | null }> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
     if (name !== null) scheduleDebugJob(this.alarms, name, inMs);
     return { ...debugJobs(this.alarms, this.sql), alarmAt: await this.ctx.storage.getAlarm() };
