@@ -18,6 +18,7 @@ describe("ProducerTurns", () => {
     first!();
     (await second)!();
     expect(order).toEqual(["first", "second"]);
+    await tick();
     expect(turns.busy()).toBe(0);
   });
 
@@ -43,6 +44,7 @@ describe("ProducerTurns", () => {
     const r = await third;
     expect(r).not.toBeNull();
     r!();
+    await tick();
     expect(turns.busy()).toBe(0);
   });
 });

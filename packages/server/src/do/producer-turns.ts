@@ -25,10 +25,11 @@ export class ProducerTurns {
     // The next append waits for this one and for everything before it.
     const tail = Promise.all([before, mine]).then(() => undefined);
     this.tails.set(id, tail);
-    const release: Release = () => {
-      done();
+    // Forgotten only once this and every earlier append are done (a timed-out waiter is not).
+    void tail.then(() => {
       if (this.tails.get(id) === tail) this.tails.delete(id);
-    };
+    });
+    const release: Release = done;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.waitMs)));
     const late = await Promise.race([before.then(() => false), expired]);
