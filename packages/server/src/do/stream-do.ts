@@ -40,7 +40,7 @@ import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
-import { Fanout, type FanoutReport, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
+import { Fanout, type FanoutReport, type FanoutTally, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
 import { catalogReporter } from "../catalog/stream-hook.js";
 import type { CatalogReporter } from "../catalog/reporter.js";
@@ -48,6 +48,8 @@ import { inspectStream, type Inspection } from "../catalog/inspect.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
 import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
+import { isolateId } from "../isolate-id.js";
+import { countingBucket, type R2Tally } from "../cold/counting-bucket.js";
 
 /** An unfinished seal or purge is retried from the alarm after this. */
 const COLD_RETRY_MS = 2_000;
@@ -81,6 +83,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Inside `transaction`: its depth and the metadata it saved, cached only once it commits. */
   private txn = { depth: 0, saved: undefined as StreamMeta | undefined };
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
+  /** Counted in this object, never in a module the edge reads: on Cloudflare they are different isolates. */
+  readonly fanoutTally: FanoutTally = { appends: 0, duplicates: 0, pruned: 0, queueSent: 0 };
+  private readonly r2: R2Tally = { r2ClassA: 0, r2ClassB: 0 };
+  private readonly bucket: R2Bucket | undefined;
   /** When this instance was constructed: tests use it to see hibernation evict the object. */
   private readonly constructedAt = Date.now();
   /** Serialises operations that await between reading and writing metadata. */
@@ -93,9 +99,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
     this.producerTurns = new ProducerTurns(producerTurnTimeoutMs(env));
+    this.bucket = env.SEGMENTS && countingBucket(env.SEGMENTS, this.r2);
     this.cold = new ColdStorage({
       host: this,
-      bucket: env.SEGMENTS,
+      bucket: this.bucket,
       limits: { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages },
       scheduleRetry: () => this.alarms.schedule(JOB.cold, Date.now() + COLD_RETRY_MS),
       exclusive: (fn) => this.exclusive(fn),
@@ -292,6 +299,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       alarmAt: number | null;
       alarmJobs: Record<string, number>;
       forks: { refs: number; legacyRefs: number; links: number };
+      isolate: string;
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
     return {
@@ -308,6 +316,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         legacyRefs: this.loadRaw()?.refCount ?? 0,
         links: this.forks.links().length,
       },
+      isolate: isolateId(),
       ...(await this.counters()),
     };
   }
@@ -315,15 +324,19 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
   async counters(): Promise<
     SqlTotals &
-      FeedHubStats & {
+      FeedHubStats &
+      R2Tally & {
         feeds: number;
         constructedAt: number;
         served: { reads: number; writes: number; other: number };
+        fanout: FanoutTally;
         catalogWrites: number;
       }
   > {
     return {
       ...this.sql.totals(),
+      ...this.r2,
+      fanout: { ...this.fanoutTally },
       served: { ...this.served },
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
@@ -557,8 +570,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   requireBucket(): R2Bucket {
-    if (!this.env.SEGMENTS) throw new Error("this stream has R2 segments but the SEGMENTS binding is missing");
-    return this.env.SEGMENTS;
+    if (!this.bucket) throw new Error("this stream has R2 segments but the SEGMENTS binding is missing");
+    return this.bucket;
   }
 
   storageBytes(): number {
