@@ -48,6 +48,8 @@ export interface Env {
   SEGMENT_MAX_MESSAGES?: string;
   HOT_STORAGE_LIMIT_BYTES?: string;
   SEGMENT_HEAD_CACHE_MS?: string;
+  /** How long a producer's append waits for the same producer's earlier one (ms, default 30000). */
+  PRODUCER_TURN_TIMEOUT_MS?: string;
   /** Stream catalog shards (docs/admin.md); without the binding nothing is listed. */
   CATALOG?: DurableObjectNamespace<CatalogShardDO>;
   /** Per-project per-minute metrics (docs/admin.md); without the binding nothing is recorded. */
@@ -113,4 +115,9 @@ export function readConfig(env: Env): Config {
   };
   cache.set(env, config);
   return config;
+}
+
+/** How long a producer's append waits for its earlier ones (do/producer-turns.ts) before a 503. */
+export function producerTurnTimeoutMs(env: Env): number {
+  return intVar(env, "PRODUCER_TURN_TIMEOUT_MS", 30_000, 100, 300_000);
 }

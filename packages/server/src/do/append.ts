@@ -1,7 +1,10 @@
 /**
- * POST: append and/or close. Validation happens first and changes nothing;
- * then data, producer state, Stream-Seq and the closed flag commit in one
- * SQLite transaction before the result is returned.
+ * POST: append and/or close. A producer's append first takes its turn
+ * (producer-turns.ts), before its body is read. Validation happens next and
+ * changes nothing; then data, producer state, Stream-Seq and the closed flag
+ * commit in one SQLite transaction before the result is returned. The
+ * transaction works on a copy of the metadata: the cached row changes only
+ * when it commits.
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { H } from "../protocol/headers.js";
@@ -12,8 +15,31 @@ import { infoOf, offsetAt, readBody, storageFull, type StreamHost } from "./host
 import { producerTuple, type StreamMeta } from "./meta.js";
 import type { AppendOk, AppendRequest } from "./rpc-types.js";
 
-/** Appends the body (and/or closes the stream) as one atomic step. */
+/** Appends the body (and/or closes the stream) as one atomic step, in its producer's turn. */
 export async function appendToStream(
+  host: StreamHost,
+  req: AppendRequest,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<Result<AppendOk>> {
+  if (!req.producer) return appendNow(host, req, body);
+  const release = await host.producerTurns.take(req.producer.id);
+  if (!release) {
+    await body?.cancel().catch(() => {});
+    return failure(
+      503,
+      "unavailable",
+      "An earlier append of this producer is still in progress; retry this one shortly",
+      { "retry-after": "1" },
+    );
+  }
+  try {
+    return await appendNow(host, req, body);
+  } finally {
+    release();
+  }
+}
+
+async function appendNow(
   host: StreamHost,
   req: AppendRequest,
   body: ReadableStream<Uint8Array> | null,
@@ -59,25 +85,27 @@ export async function appendToStream(
 
   const now = host.now();
   const start = m.tail;
+  const after: StreamMeta = { ...m };
   host.transaction(() => {
     // The tail's segment was sealed: new data opens the next one.
-    if (messages.length > 0 && host.segments.last()?.seq === m.segment) m.segment += 1;
-    if (messages.length > 0) m.tail = host.store.appendBatch(m.tail, messages);
-    host.recordFanout(m, start, messages);
+    if (messages.length > 0 && host.segments.last()?.seq === after.segment) after.segment += 1;
+    if (messages.length > 0) after.tail = host.store.appendBatch(after.tail, messages);
+    host.faults.hit("append-txn");
+    host.recordFanout(after, start, messages);
     if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
-    if (req.streamSeq !== null) m.streamSeq = req.streamSeq;
+    if (req.streamSeq !== null) after.streamSeq = req.streamSeq;
     if (req.closed) {
-      m.closed = true;
-      m.closedBy = req.producer ? producerTuple(req.producer) : null;
+      after.closed = true;
+      after.closedBy = req.producer ? producerTuple(req.producer) : null;
     }
-    m.lastAccess = now;
-    host.saveMeta(m);
+    after.lastAccess = now;
+    host.saveMeta(after);
   });
-  host.scheduleExpiry(m);
-  host.publish(m, start, messages);
-  host.appended(m, messages.length);
+  host.scheduleExpiry(after);
+  host.publish(after, start, messages);
+  host.appended(after, messages.length);
   // 200 only for a producer append that stored data; close-only is 204.
-  return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(m), producer: next };
+  return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(after), producer: next };
 }
 
 /** A closed stream: idempotent close, the closing producer's retry, or 409. */

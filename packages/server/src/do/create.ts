@@ -1,7 +1,7 @@
 /**
  * PUT: create a stream, confirm an existing one (200), or refuse a different
  * configuration (409). Forks attach to their source first, which validates
- * the fork point and counts the reference.
+ * the fork point and records the reference (fork-client.ts).
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { splitJsonMessages } from "../protocol/json.js";
@@ -10,6 +10,8 @@ import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
 import { infoOf, readBody, storageFull, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
+import { abandonIntent, attachToSource, FORK_INTENTS_JOB } from "./fork-client.js";
+import { forkRef } from "./fork-links.js";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
@@ -26,19 +28,17 @@ export async function createStream(
   const full = storageFull(host, bytes.length);
   if (full) return full;
 
+  const instance = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const ref = forkRef(instance, req.key);
   let attach: AttachOk | null = null;
   if (req.fork) {
-    const r = await host.source(req.fork.source).attachFork({
-      offset: req.fork.offset,
-      subOffset: req.fork.subOffset,
-      contentType: req.contentType,
-    });
+    const r = await attachToSource(host, ref, req.fork, req.contentType);
     if (!r.ok) return r;
     attach = r;
     // Another request may have created this stream while we waited on the source.
     const raced = host.meta();
     if (raced) {
-      await host.source(req.fork.source).detachFork();
+      await abandonIntent(host, ref, req.fork.source);
       return confirmExisting(raced, req);
     }
   }
@@ -46,7 +46,7 @@ export async function createStream(
   const contentType = req.contentType ?? attach?.contentType ?? DEFAULT_CONTENT_TYPE;
   const messages = initialMessages(contentType, bytes);
   if (isFailure(messages)) {
-    if (req.fork) await host.source(req.fork.source).detachFork();
+    if (req.fork) await abandonIntent(host, ref, req.fork.source);
     return messages;
   }
   const now = host.now();
@@ -54,7 +54,7 @@ export async function createStream(
   const start = attach?.position ?? 0;
   const meta: StreamMeta = {
     key: req.key,
-    instance: crypto.randomUUID().replaceAll("-", "").slice(0, 16),
+    instance,
     contentType,
     createdAt: now,
     ttlSeconds: inherit ? attach!.ttlSeconds : req.expiry.ttlSeconds,
@@ -77,7 +77,9 @@ export async function createStream(
     host.store.ensureSchema();
     meta.tail = messages.length > 0 ? host.store.appendBatch(start, messages) : start;
     host.saveMeta(meta);
+    if (req.fork) host.forks.markAttached(ref);
   });
+  if (req.fork && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);
   host.scheduleExpiry(meta);
   host.appended(meta, messages.length);
   return { ok: true, created: true, info: infoOf(meta) };

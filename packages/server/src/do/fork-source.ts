@@ -1,7 +1,8 @@
 /**
- * The source side of forks: validate a fork point and count the reference
- * (attach), drop it (detach, which may finish a soft-deleted source), and
- * serve inherited ranges to forks.
+ * The source side of forks: validate a fork point and record the fork's
+ * reference (attach), drop it (detach, which may finish a soft-deleted
+ * source), and serve inherited ranges to forks. Both are idempotent by the
+ * fork's reference (fork-links.ts), so a fork may retry either after a lost reply.
  */
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { parseOffset } from "../protocol/offset.js";
@@ -10,15 +11,20 @@ import { isOwnMessageBoundary, locateOwnSubOffset } from "./cold-read.js";
 import { offsetAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import { readFrom } from "./read.js";
-import type { AttachOk, RangeOk } from "./rpc-types.js";
+import type { AttachOk, AttachRequest, DetachRequest, RangeOk } from "./rpc-types.js";
 
-/** Validates a fork point on this (source) stream and adds a reference. */
-export async function attachFork(
-  host: StreamHost,
-  req: { offset: string | null; subOffset: number; contentType: string | null },
-): Promise<Result<AttachOk>> {
+/** How many forks read from this stream: references by key plus any legacy count. */
+export function forkReferences(host: StreamHost, m: StreamMeta): number {
+  return host.forks.refCount() + m.refCount;
+}
+
+/** Validates a fork point on this (source) stream and records the fork's reference. */
+export async function attachFork(host: StreamHost, req: AttachRequest): Promise<Result<AttachOk>> {
   const m = host.meta();
   if (!m) return failure(404, "not_found", "Fork source stream not found");
+  const held = host.forks.ref(req.ref);
+  // A retry after a lost reply: the same answer, whatever changed since.
+  if (held) return { ok: true, ...inherited(m), ...held };
   if (m.state === "soft_deleted") return failure(409, "conflict", "Fork source stream was deleted");
   if (req.contentType !== null && mediaTypeEssence(req.contentType) !== mediaTypeEssence(m.contentType)) {
     return failure(409, "content_type_mismatch", `Fork content type must match the source's (${m.contentType})`);
@@ -37,26 +43,39 @@ export async function attachFork(
   // Re-read: the source may have changed while a fork chain resolved the sub-offset.
   const now = host.meta();
   if (!now || now.state === "soft_deleted") return failure(409, "conflict", "Fork source stream was deleted");
-  now.refCount += 1;
-  host.saveMeta(now);
-  return {
-    ok: true,
-    contentType: now.contentType,
-    ttlSeconds: now.ttlSeconds,
-    expiresAtMs: now.expiresAtMs,
-    position: resolved,
-    segment,
-    offset: offsetAt({ ...now, segment }, pos),
-  };
+  const point = { position: resolved, segment, offset: offsetAt({ ...now, segment }, pos) };
+  host.forks.addRef(req.ref, point, host.now());
+  return { ok: true, ...inherited(now), ...point };
 }
 
-/** Drops one fork reference; a soft-deleted source with none left is destroyed. */
-export async function detachFork(host: StreamHost): Promise<void> {
+function inherited(m: StreamMeta): { contentType: string; ttlSeconds: number | null; expiresAtMs: number | null } {
+  return { contentType: m.contentType, ttlSeconds: m.ttlSeconds, expiresAtMs: m.expiresAtMs };
+}
+
+/**
+ * Drops a fork's reference (a no-op when it holds none: a retry, or a
+ * reference to an earlier stream at this path); a soft-deleted source with
+ * none left is destroyed. `req` is absent only from objects running code
+ * older than reference sets.
+ */
+export async function detachFork(host: StreamHost, req: DetachRequest | undefined): Promise<void> {
   const m = host.meta();
   if (!m) return;
-  m.refCount = Math.max(0, m.refCount - 1);
-  host.saveMeta(m);
-  if (m.refCount === 0 && m.state === "soft_deleted") await host.destroy(m);
+  if (req && !req.legacy) {
+    if (!host.forks.removeRef(req.ref)) return;
+    // While legacy references remain, a retry of this release must not count as one.
+    if (m.refCount > 0) host.forks.markReleased(req.ref);
+  } else {
+    if (m.refCount === 0 || (req && host.forks.released(req.ref))) return;
+    const next = { ...m, refCount: m.refCount - 1 };
+    host.transaction(() => {
+      host.saveMeta(next);
+      if (next.refCount === 0) host.forks.forgetReleased();
+      else if (req) host.forks.markReleased(req.ref);
+    });
+  }
+  const now = host.meta();
+  if (now && now.state === "soft_deleted" && forkReferences(host, now) === 0) await host.destroy(now);
 }
 
 /** Serves [pos, limit) of this stream to a fork (no TTL refresh, soft-deleted allowed). */

@@ -6,14 +6,18 @@
 import { formatOffset } from "../protocol/offset.js";
 import type { Failure, Result } from "../protocol/errors.js";
 import type { StreamMeta } from "./meta.js";
-import type { AttachOk, RangeOk, StreamInfo } from "./rpc-types.js";
+import type { AlarmJobs } from "./alarm-schedule.js";
+import type { Faults } from "./faults.js";
+import type { ForkStore } from "./fork-links.js";
+import type { ProducerTurns } from "./producer-turns.js";
+import type { AttachOk, AttachRequest, DetachRequest, RangeOk, StreamInfo } from "./rpc-types.js";
 import type { SegmentIndex } from "./segment-index.js";
 import type { StreamStore } from "./store.js";
 
 /** Calls a StreamDO makes on the source of a fork. */
 export interface SourceApi {
-  attachFork(req: { offset: string | null; subOffset: number; contentType: string | null }): Promise<Result<AttachOk>>;
-  detachFork(): Promise<void>;
+  attachFork(req: AttachRequest): Promise<Result<AttachOk>>;
+  detachFork(req: DetachRequest): Promise<void>;
   readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>>;
   locateSubOffset(pos: number, sub: number, limit: number): Promise<number | Failure>;
 }
@@ -23,6 +27,14 @@ export interface StreamHost {
   readonly store: StreamStore;
   /** The index of sealed R2 segments. */
   readonly segments: SegmentIndex;
+  /** Fork references: those held on this stream, and this fork's own (fork-links.ts). */
+  readonly forks: ForkStore;
+  /** The durable alarm schedule (alarm-schedule.ts). */
+  readonly alarms: AlarmJobs;
+  /** Test-only fault switches (faults.ts). */
+  readonly faults: Faults;
+  /** Per-producer append turns (producer-turns.ts). */
+  readonly producerTurns: ProducerTurns;
   /** This object's id: names the stream's R2 objects (cold/segment-format.ts). */
   readonly doId: string;
   readonly maxAppendBytes: number;

@@ -80,6 +80,20 @@ export interface HeadOk {
   readonly info: StreamInfo;
 }
 
+/** A fork asks its source for a reference (fork-links.ts: idempotent by `ref`). */
+export interface AttachRequest {
+  readonly ref: string;
+  readonly offset: string | null;
+  readonly subOffset: number;
+  readonly contentType: string | null;
+}
+
+/** A fork releases its reference; `legacy` for forks created before reference sets. */
+export interface DetachRequest {
+  readonly ref: string;
+  readonly legacy: boolean;
+}
+
 /** A fork source's answer when a fork attaches to it. */
 export interface AttachOk {
   readonly contentType: string;

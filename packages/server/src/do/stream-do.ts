@@ -5,11 +5,17 @@
  * purge).
  */
 import { DurableObject } from "cloudflare:workers";
-import { readConfig, type Env } from "../env.js";
+import { producerTurnTimeoutMs, readConfig, type Env } from "../env.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { appendToStream } from "./append.js";
 import { createStream } from "./create.js";
-import { attachFork, detachFork, locateSubOffset, readRange } from "./fork-source.js";
+import { attachFork, detachFork, forkReferences, locateSubOffset, readRange } from "./fork-source.js";
+import { FORK_INTENTS_JOB, RELEASE_RETRY_MS, releaseAbandoned, releaseSource } from "./fork-client.js";
+import { ForkStore } from "./fork-links.js";
+import { AlarmSchedule } from "./alarm-schedule.js";
+import { faultNamed, Faults } from "./faults.js";
+import { ProducerTurns } from "./producer-turns.js";
+import { debugJobs, registerDebugJobs, scheduleDebugJob } from "./debug-jobs.js";
 import { acceptFeed, broadcastBatch, closeFeeds, type FeedHubStats } from "./feed-hub.js";
 import { infoOf, type SourceApi, type StreamHost } from "./host.js";
 import { joinMessages } from "../protocol/json.js";
@@ -20,8 +26,10 @@ import type {
   AppendOk,
   AppendRequest,
   AttachOk,
+  AttachRequest,
   CreateOk,
   CreateRequest,
+  DetachRequest,
   HeadOk,
   RangeOk,
   ReadOk,
@@ -43,9 +51,10 @@ import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
 import { isolateId } from "../isolate-id.js";
 import { countingBucket, type R2Tally } from "../cold/counting-bucket.js";
 
-const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
 const COLD_RETRY_MS = 2_000;
+/** Alarm jobs (alarm-schedule.ts); the first three share the maintenance pass. */
+const JOB = { expiry: "expiry", release: "fork-release", cold: "cold", fanout: "fanout", catalog: "catalog" } as const;
 
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
@@ -54,9 +63,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly outbox: OutboxStore;
   private readonly fanout: Fanout;
   /** Test-only estuary fault switches (`DEBUG_ENDPOINTS`). */
-  private readonly faults = new EstuaryFaults();
+  private readonly estuaryFaults = new EstuaryFaults();
   private readonly sql: CountingSql;
   readonly segments: SegmentIndex;
+  readonly forks: ForkStore;
+  readonly alarms: AlarmSchedule;
+  readonly faults = new Faults();
+  readonly producerTurns: ProducerTurns;
   readonly doId: string;
   readonly maxAppendBytes: number;
   readonly maxReadBytes: number;
@@ -66,10 +79,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private readonly catalog: CatalogReporter;
   /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
-  /** Test-only fault switch: how many fork-source releases fail next. */
-  private failReleases = 0;
   private cached: StreamMeta | null | undefined;
-  private alarmAt: number | null = null;
+  /** Inside `transaction`: its depth and the metadata it saved, cached only once it commits. */
+  private txn = { depth: 0, saved: undefined as StreamMeta | undefined };
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
   /** Counted in this object, never in a module the edge reads: on Cloudflare they are different isolates. */
   readonly fanoutTally: FanoutTally = { appends: 0, duplicates: 0, pruned: 0, queueSent: 0 };
@@ -86,12 +98,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.maxAppendBytes = config.maxAppendBytes;
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
+    this.producerTurns = new ProducerTurns(producerTurnTimeoutMs(env));
     this.bucket = env.SEGMENTS && countingBucket(env.SEGMENTS, this.r2);
     this.cold = new ColdStorage({
       host: this,
       bucket: this.bucket,
       limits: { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages },
-      scheduleRetry: () => this.scheduleRetry(),
+      scheduleRetry: () => this.alarms.schedule(JOB.cold, Date.now() + COLD_RETRY_MS),
       exclusive: (fn) => this.exclusive(fn),
     });
     this.doId = ctx.id.toString();
@@ -101,6 +114,17 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.store.ensureSchema();
     this.outbox = new OutboxStore(this.sql);
     this.outbox.ensureSchema();
+    this.forks = new ForkStore(this.sql);
+    this.forks.ensureSchema();
+    this.alarms = new AlarmSchedule(this.sql, ctx.storage);
+    const maintain = () => this.exclusive(() => this.maintain());
+    for (const job of [JOB.expiry, JOB.release, JOB.cold]) this.alarms.register(job, maintain);
+    this.alarms.register(FORK_INTENTS_JOB, () =>
+      this.exclusive(() => releaseAbandoned(this).then(() => this.settle())),
+    );
+    this.alarms.register(JOB.fanout, () => this.fanout.onAlarm());
+    this.alarms.register(JOB.catalog, () => this.catalog.onAlarm(Date.now()));
+    if (env.DEBUG_ENDPOINTS === "true") registerDebugJobs(this.alarms, this.sql);
     this.fanout = new Fanout(fanoutHostOf(this, env));
     this.fanout.resume();
     this.catalog = catalogReporter({
@@ -108,7 +132,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       sql: this.sql,
       current: () => this.loadRaw(),
       hotMessages: (m) => this.cold.hotMessageCount(m),
-      armAlarm: (at) => this.armAlarm(at),
+      armAlarm: (at) => this.alarms.schedule(JOB.catalog, at),
     });
   }
 
@@ -164,7 +188,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** POST */
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
     this.served.writes += 1;
-    return this.reported(this.faults.append(() => appendToStream(this, req, body), body));
+    return this.reported(this.estuaryFaults.append(() => appendToStream(this, req, body), body));
   }
 
   /** GET (catch-up and long-poll) */
@@ -199,7 +223,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       const m = this.meta();
       if (!m) return failure(404, "not_found", "Stream not found");
       if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
-      if (m.refCount > 0) {
+      if (forkReferences(this, m) > 0) {
         m.state = "soft_deleted";
         this.saveMeta(m);
         closeFeeds(this.ctx);
@@ -217,13 +241,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** An estuary session subscribes to this stream. */
   addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
     return this.reported(
-      this.faults.loseReply("loseSubscribe", async () => this.fanout.subscribe(session, Date.now())),
+      this.estuaryFaults.loseReply("loseSubscribe", async () => this.fanout.subscribe(session, Date.now())),
     );
   }
 
   /** An estuary session unsubscribes; false when it was not subscribed. */
   removeSubscriber(session: string): Promise<boolean> {
-    return this.reported(this.faults.loseReply("loseUnsubscribe", async () => this.fanout.unsubscribe(session)));
+    return this.reported(this.estuaryFaults.loseReply("loseUnsubscribe", async () => this.fanout.unsubscribe(session)));
   }
 
   /** A parked subscription resumes with the next message; returns its gap. */
@@ -251,7 +275,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** Queue consumer: what it delivered; returns sessions still owed rows. */
   fanoutReport(reports: FanoutReport[]): Promise<string[]> {
-    return this.faults.loseReply("loseReport", async () => this.fanout.report(reports));
+    return this.estuaryFaults.loseReply("loseReport", async () => this.fanout.report(reports));
   }
 
   /** Queue consumer: these sessions go back to the queue on the next drain. */
@@ -273,6 +297,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       databaseBytes: number;
       estuary: ReturnType<OutboxStore["stats"]> & ReturnType<Fanout["stats"]>;
       alarmAt: number | null;
+      alarmJobs: Record<string, number>;
+      forks: { refs: number; legacyRefs: number; links: number };
       isolate: string;
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
@@ -284,6 +310,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       databaseBytes: this.storageBytes(),
       estuary: { ...this.outbox.stats(), ...this.fanout.stats() },
       alarmAt: await this.ctx.storage.getAlarm(),
+      alarmJobs: this.alarms.jobs(),
+      forks: {
+        refs: this.forks.refCount(),
+        legacyRefs: this.loadRaw()?.refCount ?? 0,
+        links: this.forks.links().length,
+      },
       isolate: isolateId(),
       ...(await this.counters()),
     };
@@ -322,13 +354,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   // ---- RPC surface used by forks of this stream --------------------------
 
   /** A fork attaches to this stream as its source. */
-  attachFork(req: { offset: string | null; subOffset: number; contentType: string | null }): Promise<Result<AttachOk>> {
+  attachFork(req: AttachRequest): Promise<Result<AttachOk>> {
     return this.exclusive(() => attachFork(this, req));
   }
 
-  /** A fork of this stream went away. */
-  detachFork(): Promise<void> {
-    return this.exclusive(() => detachFork(this));
+  /** A fork of this stream went away (idempotent by its reference). */
+  detachFork(req?: DetachRequest): Promise<void> {
+    return this.exclusive(() => detachFork(this, req));
   }
 
   /** A fork reads inherited data. */
@@ -345,22 +377,26 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   // ---- alarms -------------------------------------------------------------
 
-  /** Expires the stream, retries a pending fork release, and finishes unfinished seals and purges. */
+  /** Runs the due jobs of the durable schedule (alarm-schedule.ts) and re-arms for the next. */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    await this.exclusive(async () => {
-      const m = this.loadRaw();
-      if (m) this.expireIfDue(m);
-      const after = this.loadRaw();
-      if (after?.pendingRelease) await this.destroy(after);
-      else if (after?.state === "soft_deleted") await this.cold.hideFromEdge(after);
-      else if (after) await this.cold.rotate({});
-      await this.settle();
-      const left = this.loadRaw();
-      if (left) this.scheduleExpiry(left);
-    });
+    if ((await this.alarms.runDue(Date.now())) > 0) return;
+    // No job was due: an alarm set before the schedule existed. Do everything once.
+    await this.exclusive(() => this.maintain());
     await this.fanout.onAlarm();
     await this.catalog.onAlarm(Date.now());
+  }
+
+  /** Expires the stream, retries a pending fork release, and finishes unfinished seals and purges. */
+  private async maintain(): Promise<void> {
+    const m = this.loadRaw();
+    if (m) this.expireIfDue(m);
+    const after = this.loadRaw();
+    if (after?.pendingRelease) await this.destroy(after);
+    else if (after?.state === "soft_deleted") await this.cold.hideFromEdge(after);
+    else if (after) await this.cold.rotate({});
+    await this.settle();
+    const left = this.loadRaw();
+    if (left) this.scheduleExpiry(left);
   }
 
   // ---- cold storage ---------------------------------------------------------
@@ -397,35 +433,47 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Test-only (`DEBUG_ENDPOINTS`): sets this stream's estuary fault switches (estuary/faults.ts). */
   async debugEstuaryFaults(s: EstuaryFaultSwitches): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
-    this.faults.set(s);
+    this.estuaryFaults.set(s);
   }
 
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` releases of this fork's source fail. */
   async debugFailReleases(count: number): Promise<void> {
+    return this.debugFault("release", count);
+  }
+
+  /** Test-only (`DEBUG_ENDPOINTS`): schedules `debug-<name>` (when `inMs` is given) and lists jobs and alarm. */
+  async debugAlarmJobs(
+    name: string | null,
+    inMs: number,
+  ): Promise<ReturnType<typeof debugJobs> & { alarmAt: number | null }> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
-    this.failReleases = count;
+    if (name !== null) scheduleDebugJob(this.alarms, name, inMs);
+    return { ...debugJobs(this.alarms, this.sql), alarmAt: await this.ctx.storage.getAlarm() };
   }
 
-  /** Purges what it can; frees all storage when neither a stream nor a purge is left. */
+  /** Test-only (`DEBUG_ENDPOINTS`): arms a fault switch (faults.ts) for the next `count` operations. */
+  async debugFault(name: string, count: number): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    const fault = faultNamed(name);
+    if (!fault) throw new Error(`unknown fault ${name}`);
+    this.faults.arm(fault, count);
+  }
+
+  /** Purges what it can; frees all storage when no stream, purge or fork reference to release is left. */
   private async settle(): Promise<void> {
-    if ((await this.cold.finishPurges()) && this.loadRaw() === null) await this.wipe();
+    if (!(await this.cold.finishPurges()) || this.loadRaw() !== null || this.forks.links().length > 0) return;
+    await this.wipe();
   }
 
-  private scheduleRetry(): void {
-    const at = Date.now() + COLD_RETRY_MS;
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
-  }
-
-  /** Frees all storage: no stream and no purge left here. */
+  /** Frees all storage: nothing is left here. */
   private async wipe(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.alarmAt = null;
     this.cached = null;
     this.store.ensureSchema();
     this.outbox.ensureSchema();
+    this.forks.ensureSchema();
+    this.alarms.reload();
   }
 
   // ---- StreamHost ---------------------------------------------------------
@@ -443,12 +491,32 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   saveMeta(m: StreamMeta): void {
-    this.store.saveMeta(m);
-    this.cached = m;
+    try {
+      this.store.saveMeta(m);
+    } catch (e) {
+      this.cached = undefined;
+      throw e;
+    }
+    if (this.txn.depth > 0) this.txn.saved = m;
+    else this.cached = m;
   }
 
+  /** One SQLite transaction; the cached metadata changes only when it commits. */
   transaction<T>(fn: () => T): T {
-    return this.ctx.storage.transactionSync(fn);
+    if (this.txn.depth === 0) this.txn.saved = undefined;
+    this.txn.depth += 1;
+    try {
+      const result = this.ctx.storage.transactionSync(fn);
+      if (this.txn.depth === 1 && this.txn.saved !== undefined) this.cached = this.txn.saved;
+      return result;
+    } catch (e) {
+      // Rolled back: re-read the committed row (a caller may have changed the cached object in place).
+      this.cached = undefined;
+      throw e;
+    } finally {
+      this.txn.depth -= 1;
+      if (this.txn.depth === 0) this.txn.saved = undefined;
+    }
   }
 
   source(key: string): SourceApi {
@@ -459,26 +527,21 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.fanout.record(m, start, messages);
   }
 
-  /** Sets the alarm to `at` unless it is already due sooner. */
+  /** Estuary fan-out's alarm job: runs at `at` unless it is already due sooner. */
   armAlarm(at: number): void {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
+    this.alarms.schedule(JOB.fanout, at);
   }
 
   scheduleExpiry(m: StreamMeta): void {
-    const at = m.pendingRelease ? Date.now() + RELEASE_RETRY_MS : expiryTime(m);
-    if (at === null || m.state === "soft_deleted") return;
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
+    if (m.pendingRelease) return this.alarms.schedule(JOB.release, Date.now() + RELEASE_RETRY_MS);
+    const at = expiryTime(m);
+    if (at !== null && m.state !== "soft_deleted") this.alarms.schedule(JOB.expiry, at);
   }
 
   async destroy(m: StreamMeta): Promise<void> {
     if (m.forkSource !== null) {
       try {
-        if (this.failReleases > 0 && this.failReleases--) throw new Error("fault injected: source unreachable");
-        await this.source(m.forkSource).detachFork();
+        await releaseSource(this, m);
       } catch (e) {
         // Keep a tombstone and retry from the alarm, so the source's count stays right.
         console.error(JSON.stringify({ msg: "fork release failed; will retry", stream: m.key, error: String(e) }));
@@ -489,7 +552,6 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
             this.saveMeta(m);
           });
         }
-        this.alarmAt = null;
         this.scheduleExpiry(m);
         closeFeeds(this.ctx);
         return;
@@ -499,6 +561,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.transaction(() => {
       this.cold.dropData(m);
       this.outbox.clear();
+      this.forks.clearSource();
       this.store.clearMeta();
     });
     this.cached = null;
@@ -547,27 +610,25 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Applies TTL / Expires-At: soft-delete while forks read it, else drop the data. */
   private expireIfDue(m: StreamMeta): void {
     if (m.state === "soft_deleted" || !isExpired(m, Date.now())) return;
-    if (m.refCount > 0) {
+    if (forkReferences(this, m) > 0) {
       m.state = "soft_deleted";
       this.saveMeta(m);
       // The alarm removes the segment head, so the edge stops serving it.
-      if (this.segments.any()) this.scheduleRetry();
+      if (this.segments.any()) this.alarms.schedule(JOB.cold, Date.now() + COLD_RETRY_MS);
     } else {
       m.pendingRelease = m.forkSource !== null;
       this.transaction(() => {
         this.cold.dropData(m);
         this.outbox.clear();
+        this.forks.clearSource();
         if (m.pendingRelease) this.saveMeta(m);
         else this.store.clearMeta();
       });
       this.cached = m.pendingRelease ? m : null;
-      if (m.pendingRelease) {
-        // The fork source is released from the alarm, which may await.
-        this.alarmAt = null;
-        this.scheduleExpiry(m);
-      }
+      // The fork source is released from the alarm, which may await.
+      if (m.pendingRelease) this.scheduleExpiry(m);
       // R2 objects are deleted from the alarm too.
-      if (this.segments.purges().length > 0) this.scheduleRetry();
+      if (this.segments.purges().length > 0) this.alarms.schedule(JOB.cold, Date.now() + COLD_RETRY_MS);
     }
     closeFeeds(this.ctx);
     void this.catalog.sync(Date.now(), m.key);

@@ -77,6 +77,20 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     return c.json({ ok: true });
   });
 
+  // ?name=<fault>&count=n: arms a fault switch of the stream's object (do/faults.ts).
+  app.post("/fault/*", async (c) => {
+    const path = await streamOf(c, "fault");
+    await stubOf(c, path.key).debugFault(c.req.query("name") ?? "", Number(c.req.query("count") ?? "1"));
+    return c.json({ ok: true });
+  });
+
+  // The object's alarm jobs and alarm; ?job=<name>&in=<ms> first schedules `debug-<name>` (do/debug-jobs.ts).
+  app.post("/alarm-jobs/*", async (c) => {
+    const path = await streamOf(c, "alarm-jobs");
+    const job = c.req.query("job") ?? null;
+    return c.json(await stubOf(c, path.key).debugAlarmJobs(job, Number(c.req.query("in") ?? "0")));
+  });
+
   // Estuary fault switches of one stream (estuary/faults.ts), as a JSON body: lost replies, hung or refused appends.
   app.post("/estuary-faults/*", async (c) => {
     const path = await streamOf(c, "estuary-faults");
