@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startCloudflareApi, type CloudflareApiDouble } from "./support/cf-api/server.js";
 import { addBucket, addKv, addQueue, type Script } from "./support/cf-api/state.js";
-import { apiEnv, expectedBindings, serverConfig, uploadedBindings } from "./support/cf-env.js";
+import { RUN_MS, TEST_MS, apiEnv, expectedBindings, serverConfig, uploadedBindings } from "./support/cf-env.js";
 import { offlineInstall, runCli, type CliRun } from "./support/cli.js";
 
 const WORKER = "streams";
@@ -23,7 +23,7 @@ const dir = join(root, "ws");
 let api: CloudflareApiDouble;
 
 const setupArgs = ["setup", "--yes", "--name", WORKER, "--dir", dir, ...offlineInstall().flags];
-const cli = (args: readonly string[], extra: Record<string, string> = {}) => runCli(args, apiEnv(api, extra));
+const cli = (args: readonly string[]) => runCli(args, apiEnv(api), undefined, RUN_MS);
 const out = (r: CliRun) => r.stdout + r.stderr;
 const script = (): Script => api.state.scripts.get(WORKER)!;
 const kvId = (title: string) => [...api.state.kv.values()].find((n) => n.title === title)?.id ?? "(missing)";
@@ -49,7 +49,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe("setup / upgrade / destroy against the Cloudflare API double", () => {
+describe("setup / upgrade / destroy against the Cloudflare API double", { timeout: TEST_MS }, () => {
   test("an account limit stops the first run with a clear message; nothing is left that the next run cannot finish", async () => {
     api.faults.push({
       method: "POST",
@@ -136,7 +136,7 @@ describe("setup / upgrade / destroy against the Cloudflare API double", () => {
     const before = { creates: creates(), token: adminToken(), project: projectsNs().values.get("project:app")! };
     const deletes = api.received.filter((x) => x.method === "DELETE").length;
 
-    const r = await runCli(["upgrade", "--dir", dir], apiEnv(api));
+    const r = await cli(["upgrade", "--dir", dir]);
     expect(r.code, out(r)).toBe(0);
     const rest = migrations.slice(1);
     expect(r.stdout).toContain(`Applies ${rest.map((m) => m.tag).join(", ")} in this order`);
@@ -158,20 +158,20 @@ describe("setup / upgrade / destroy against the Cloudflare API double", () => {
   });
 
   test("destroy asks first; a non-empty bucket stops it clearly; running it again finishes", async () => {
-    const refused = await runCli(["destroy", "--dir", dir], apiEnv(api));
+    const refused = await cli(["destroy", "--dir", dir]);
     expect(refused.code, out(refused)).toBe(1);
     expect(refused.stderr).toContain("destroy needs a confirmation");
     expect(api.state.scripts.has(WORKER)).toBe(true);
 
     api.state.r2.get(`${WORKER}-segments`)!.objects = 3;
-    const stuck = await runCli(["destroy", "--dir", dir, "--yes"], apiEnv(api));
+    const stuck = await cli(["destroy", "--dir", dir, "--yes"]);
     expect(stuck.code, out(stuck)).toBe(1);
     expect(stuck.stderr).toContain(`R2 bucket ${WORKER}-segments (sealed segments) is not empty`);
     expect(api.state.scripts.has(WORKER)).toBe(false);
     expect([...api.state.kv.values()].some((n) => n.title.startsWith(`${WORKER}-`))).toBe(false);
 
     api.state.r2.get(`${WORKER}-segments`)!.objects = 0;
-    const done = await runCli(["destroy", "--dir", dir, "--confirm", "true"], apiEnv(api));
+    const done = await cli(["destroy", "--dir", dir, "--confirm", "true"]);
     expect(done.code, out(done)).toBe(0);
     expect(done.stdout).toContain(`already gone: Worker ${WORKER}`);
     expect(done.stdout).toContain(`deleted R2 bucket ${WORKER}-segments`);

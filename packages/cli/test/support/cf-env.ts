@@ -10,6 +10,14 @@ import { readWranglerConfig, type WranglerConfig } from "../../src/server-packag
 import type { CloudflareApiDouble } from "./cf-api/server.js";
 import { CLI_DIR, offlineInstall } from "./cli.js";
 
+/**
+ * Bounds of one CLI run against the double and of a test doing one: a full
+ * setup starts about twelve wrangler processes, an install and a bundle,
+ * which took up to ~100 s on a shared, loaded 2-core machine.
+ */
+export const RUN_MS = 280_000;
+export const TEST_MS = 300_000;
+
 /** The server package's own config. */
 export function serverConfig(): WranglerConfig {
   return readWranglerConfig(join(CLI_DIR, "../server/wrangler.jsonc"));

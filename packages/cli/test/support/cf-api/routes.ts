@@ -220,8 +220,10 @@ const r2: Route[] = [
     method: "DELETE",
     path: `${A}/r2/buckets/:bucket`,
     handle: (r) => {
-      if (!account(r).r2.delete(r.params.bucket!))
-        throw new ApiError(404, 10006, "The specified bucket does not exist.");
+      const b = account(r).r2.get(r.params.bucket!);
+      if (!b) throw new ApiError(404, 10006, "The specified bucket does not exist.");
+      if (b.objects) throw new ApiError(409, 10008, "The bucket you tried to delete is not empty.");
+      r.state.r2.delete(b.name);
       return { result: {} };
     },
   },

@@ -93,6 +93,17 @@ export const scriptRoutes: Route[] = [
     }),
   },
   {
+    // `wrangler delete` deletes the service (the script and its Durable Objects' data).
+    method: "DELETE",
+    path: "/accounts/:account/workers/services/:script",
+    handle: (r) => {
+      existing(r);
+      r.state.scripts.delete(r.params.script!);
+      for (const q of r.state.queues.values()) q.consumers = q.consumers.filter((c) => c.script !== r.params.script);
+      return { result: null };
+    },
+  },
+  {
     method: "GET",
     path: "/accounts/:account/workers/services/:script",
     handle: (r) => {
