@@ -9,7 +9,7 @@ import { dashboardConfig, requireDashboard } from "./dashboard.js";
 import { CliError } from "./errors.js";
 import { lossyClasses, pendingMigrations } from "./migrations.js";
 import { STATE_FILE } from "./scaffold.js";
-import { ScriptedUi, WranglerRecorder, commandContext } from "./testing.js";
+import { ScriptedUi, WranglerRecorder, commandContext, fakeServer } from "./testing.js";
 import type { WorkspaceState } from "./workspace-state.js";
 
 const MIGRATIONS = [
@@ -110,5 +110,41 @@ describe("upgrade and destroy", () => {
     await destroy(commandContext({ wrangler: w, ui, flags: { dir } }));
     expect(ui.output).toContain("Nothing was deleted");
     expect(w.calls.filter((c) => c.cmd.includes("delete"))).toEqual([]);
+  });
+
+  test("upgrade names migrations that drop stored data and deploys them only with --confirm true", async () => {
+    const server = fakeServer({
+      durable_objects: { bindings: [{ name: "STREAMS", class_name: "StreamDO" }] },
+      migrations: [
+        { tag: "v1", new_sqlite_classes: ["StreamDO", "Old"] },
+        { tag: "v2", deleted_classes: ["Old"] },
+      ],
+    });
+    const dir = workspaceWith({
+      ...STATE,
+      resources: { kv: STATE.resources.kv, r2: [], queues: [] },
+      migrationTag: "v1",
+    });
+    const replies = () => [
+      { cmd: "--version", stdout: "4.86.0" },
+      { cmd: "whoami --json", stdout: JSON.stringify({ loggedIn: true, accounts: [{ id: "acc", name: "A" }] }) },
+      { cmd: "kv namespace list", stdout: JSON.stringify([{ id: "k1", title: "w-projects" }]) },
+      { cmd: "deploy --secrets-file", stdout: "https://w.sub.workers.dev" },
+    ];
+    const w = new WranglerRecorder(replies());
+    const ui = new ScriptedUi();
+    const err = await upgrade(commandContext({ wrangler: w, ui, server, yes: true, flags: { dir } })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as CliError).message).toMatch(/stopped before deploying/);
+    expect(ui.output).toContain("Applies v2 in this order (deployed: v1)");
+    expect(ui.output).toContain("Old (deleted in v2)");
+    expect(w.commands.some((c) => c.startsWith("deploy"))).toBe(false);
+
+    const w2 = new WranglerRecorder(replies());
+    const flags = { dir, confirm: "true" };
+    await upgrade(commandContext({ wrangler: w2, ui: new ScriptedUi(), server, yes: true, flags }));
+    expect(w2.commands.filter((c) => c.startsWith("deploy"))).toEqual(["deploy --secrets-file .secrets.env"]);
+    expect(w2.calls.find((c) => c.cmd.startsWith("deploy"))?.account).toBe("acc");
   });
 });
