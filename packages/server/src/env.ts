@@ -30,6 +30,11 @@ export interface Env {
   ESTUARY_TTL_SECONDS?: string;
   /** Fan-outs to more pending sessions than this go through the queue (default 50). */
   ESTUARY_QUEUE_THRESHOLD?: string;
+  /** Estuary fan-out bounds (src/estuary/config.ts, docs/estuary.md). */
+  ESTUARY_SUBREQUEST_BUDGET?: string;
+  ESTUARY_CALL_TIMEOUT_MS?: string;
+  ESTUARY_PARK_AFTER_MS?: string;
+  ESTUARY_PARK_LAG_ROWS?: string;
   /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
   DEBUG_ENDPOINTS?: string;
   /** Cold storage: sealed segments (docs/server.md). Without it, streams stay in the hot log. */

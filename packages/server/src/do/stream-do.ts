@@ -32,9 +32,11 @@ import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
-import { Fanout, type FanoutReport, type FanoutWork } from "../estuary/fanout.js";
+import { Fanout, type FanoutReport, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
-import { readEstuaryConfig } from "../estuary/config.js";
+import { fanoutHostOf } from "../estuary/source-host.js";
+import { claimSessionStream } from "../estuary/session-stream.js";
+import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
 
 const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
@@ -45,8 +47,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
   /** Estuary: this stream's subscribers and fan-out outbox (src/estuary). */
   readonly outbox: OutboxStore;
-  readonly queueThreshold: number;
   private readonly fanout: Fanout;
+  /** Test-only estuary fault switches (`DEBUG_ENDPOINTS`). */
+  private readonly faults = new EstuaryFaults();
   private readonly sql: CountingSql;
   readonly segments: SegmentIndex;
   readonly doId: string;
@@ -86,8 +89,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.store.ensureSchema();
     this.outbox = new OutboxStore(this.sql);
     this.outbox.ensureSchema();
-    this.queueThreshold = readEstuaryConfig(env).queueThreshold;
-    this.fanout = new Fanout(this);
+    this.fanout = new Fanout(fanoutHostOf(this, env));
     this.fanout.resume();
   }
 
@@ -142,7 +144,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** POST */
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
     this.served.writes += 1;
-    return appendToStream(this, req, body);
+    return this.faults.append(() => appendToStream(this, req, body), body);
   }
 
   /** GET (catch-up and long-poll) */
@@ -191,18 +193,30 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   // ---- RPC surface used by estuary sessions and the fan-out queue ---------
 
   /** An estuary session subscribes to this stream. */
-  async addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
-    return this.fanout.subscribe(session, Date.now());
+  addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
+    return this.faults.loseReply("loseSubscribe", async () => this.fanout.subscribe(session, Date.now()));
   }
 
   /** An estuary session unsubscribes; false when it was not subscribed. */
-  async removeSubscriber(session: string): Promise<boolean> {
-    return this.fanout.unsubscribe(session);
+  removeSubscriber(session: string): Promise<boolean> {
+    return this.faults.loseReply("loseUnsubscribe", async () => this.fanout.unsubscribe(session));
   }
 
-  /** This stream is an estuary session's stream (so it can never be a source). */
-  async markSession(): Promise<void> {
-    this.outbox.markSession();
+  /** A parked subscription resumes with the next message; returns its gap. */
+  async resumeSubscriber(session: string): Promise<Result<ResumeOk>> {
+    return this.fanout.resumeSubscriber(session);
+  }
+
+  /** Deletes this stream only if it is an estuary session's stream (409 otherwise). */
+  async removeSessionStream(): Promise<Result<{ softDeleted: boolean }>> {
+    if (!this.outbox.isSession()) return failure(409, "conflict", "Not an estuary session's stream");
+    return this.remove();
+  }
+
+  /** Creates this stream as an estuary session's stream (409 when another stream holds the name). */
+  claimSessionStream(key: string): Promise<Result<{ created: boolean }>> {
+    this.served.writes += 1;
+    return this.exclusive(() => claimSessionStream(this, this.outbox, key));
   }
 
   /** Queue consumer: rows owed to these sessions. */
@@ -211,8 +225,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** Queue consumer: what it delivered; returns sessions still owed rows. */
-  async fanoutReport(reports: FanoutReport[]): Promise<string[]> {
-    return this.fanout.report(reports);
+  fanoutReport(reports: FanoutReport[]): Promise<string[]> {
+    return this.faults.loseReply("loseReport", async () => this.fanout.report(reports));
   }
 
   /** Queue consumer: these sessions go back to the queue on the next drain. */
@@ -232,7 +246,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       instance: string | null;
       doId: string;
       databaseBytes: number;
-      estuary: { subscribers: number; outboxRows: number; lastId: number };
+      estuary: ReturnType<OutboxStore["stats"]> & ReturnType<Fanout["stats"]>;
       alarmAt: number | null;
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
@@ -242,7 +256,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       instance: this.loadRaw()?.instance ?? null,
       doId: this.doId,
       databaseBytes: this.storageBytes(),
-      estuary: this.outbox.stats(),
+      estuary: { ...this.outbox.stats(), ...this.fanout.stats() },
       alarmAt: await this.ctx.storage.getAlarm(),
       ...(await this.counters()),
     };
@@ -336,6 +350,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.cold.failPurges = count;
   }
 
+  /** Test-only (`DEBUG_ENDPOINTS`): sets this stream's estuary fault switches (estuary/faults.ts). */
+  async debugEstuaryFaults(s: EstuaryFaultSwitches): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    this.faults.set(s);
+  }
+
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` releases of this fork's source fail. */
   async debugFailReleases(count: number): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
@@ -400,23 +420,6 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);
-  }
-
-  sessionStream(key: string): StreamDO {
-    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as StreamDO;
-  }
-
-  forgetSubscription(session: string, source: string): void {
-    const stub = this.env.ESTUARY.get(this.env.ESTUARY.idFromName(session));
-    stub.forget(source).catch((e: unknown) => {
-      console.error(
-        JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }),
-      );
-    });
-  }
-
-  queue() {
-    return this.env.FANOUT;
   }
 
   scheduleExpiry(m: StreamMeta): void {
