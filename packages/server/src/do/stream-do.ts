@@ -34,6 +34,9 @@ import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
 import { Fanout, type FanoutReport, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
+import { catalogReporter } from "../catalog/stream-hook.js";
+import type { CatalogReporter } from "../catalog/reporter.js";
+import { inspectStream, type Inspection } from "../catalog/inspect.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
 import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
@@ -57,6 +60,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly maxReadBytes: number;
   readonly hotStorageLimitBytes: number;
   private readonly cold: ColdStorage;
+  /** Reports this stream to the project's catalog (src/catalog). */
+  private readonly catalog: CatalogReporter;
   /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   /** Test-only fault switch: how many fork-source releases fail next. */
@@ -91,6 +96,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.outbox.ensureSchema();
     this.fanout = new Fanout(fanoutHostOf(this, env));
     this.fanout.resume();
+    this.catalog = catalogReporter({
+      env,
+      sql: this.sql,
+      current: () => this.loadRaw(),
+      hotMessages: (m) => this.cold.hotMessageCount(m),
+      armAlarm: (at) => this.armAlarm(at),
+    });
   }
 
   // ---- RPC surface used by the edge -------------------------------------
@@ -122,7 +134,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** PUT */
   create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
     this.served.writes += 1;
-    return this.exclusive(async () => {
+    const op = this.exclusive(async () => {
       // A fork whose source release is still pending keeps a tombstone; finish
       // the release before a new stream replaces it, or the source's count stays high.
       const raw = this.loadRaw();
@@ -139,12 +151,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       }
       return createStream(this, req, body);
     });
+    return this.reported(op, req.key);
   }
 
   /** POST */
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
     this.served.writes += 1;
-    return this.faults.append(() => appendToStream(this, req, body), body);
+    return this.reported(this.faults.append(() => appendToStream(this, req, body), body));
   }
 
   /** GET (catch-up and long-poll) */
@@ -174,7 +187,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** DELETE: soft-delete while forks reference the stream, otherwise destroy. */
   remove(): Promise<Result<{ softDeleted: boolean }>> {
     this.served.writes += 1;
-    return this.exclusive(async () => {
+    const key = this.loadRaw()?.key;
+    const op = this.exclusive(async (): Promise<Result<{ softDeleted: boolean }>> => {
       const m = this.meta();
       if (!m) return failure(404, "not_found", "Stream not found");
       if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
@@ -188,18 +202,21 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       await this.destroy(m);
       return { ok: true, softDeleted: false };
     });
+    return this.reported(op, key);
   }
 
   // ---- RPC surface used by estuary sessions and the fan-out queue ---------
 
   /** An estuary session subscribes to this stream. */
   addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
-    return this.faults.loseReply("loseSubscribe", async () => this.fanout.subscribe(session, Date.now()));
+    return this.reported(
+      this.faults.loseReply("loseSubscribe", async () => this.fanout.subscribe(session, Date.now())),
+    );
   }
 
   /** An estuary session unsubscribes; false when it was not subscribed. */
   removeSubscriber(session: string): Promise<boolean> {
-    return this.faults.loseReply("loseUnsubscribe", async () => this.fanout.unsubscribe(session));
+    return this.reported(this.faults.loseReply("loseUnsubscribe", async () => this.fanout.unsubscribe(session)));
   }
 
   /** A parked subscription resumes with the next message; returns its gap. */
@@ -216,7 +233,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Creates this stream as an estuary session's stream (409 when another stream holds the name). */
   claimSessionStream(key: string): Promise<Result<{ created: boolean }>> {
     this.served.writes += 1;
-    return this.exclusive(() => claimSessionStream(this, this.outbox, key));
+    const op = this.exclusive(() => claimSessionStream(this, this.outbox, key)).finally(() => this.catalog.refresh());
+    return this.reported(op, key);
   }
 
   /** Queue consumer: rows owed to these sessions. */
@@ -265,7 +283,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
   async counters(): Promise<
     SqlTotals &
-      FeedHubStats & { feeds: number; constructedAt: number; served: { reads: number; writes: number; other: number } }
+      FeedHubStats & {
+        feeds: number;
+        constructedAt: number;
+        served: { reads: number; writes: number; other: number };
+        catalogWrites: number;
+      }
   > {
     return {
       ...this.sql.totals(),
@@ -273,7 +296,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
       constructedAt: this.constructedAt,
+      catalogWrites: this.catalog.writes,
     };
+  }
+
+  /** Admin inspection (src/catalog/inspect.ts); null when no stream lives here. */
+  async inspect(): Promise<Inspection | null> {
+    const m = this.meta();
+    return m ? inspectStream({ sql: this.sql, doId: this.doId, feeds: this.ctx.getWebSockets().length }, m) : null;
   }
 
   // ---- RPC surface used by forks of this stream --------------------------
@@ -317,6 +347,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (left) this.scheduleExpiry(left);
     });
     await this.fanout.onAlarm();
+    await this.catalog.onAlarm(Date.now());
   }
 
   // ---- cold storage ---------------------------------------------------------
@@ -484,6 +515,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   sealedHot(): void {
     this.cold.resetCount();
+    void this.catalog.sync(Date.now());
   }
 
   publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
@@ -525,6 +557,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (this.segments.purges().length > 0) this.scheduleRetry();
     }
     closeFeeds(this.ctx);
+    void this.catalog.sync(Date.now(), m.key);
+  }
+
+  /** Catalog (src/catalog): lifecycle changes of `op` are reported before its caller hears back. */
+  private async reported<T>(op: Promise<T> | T, key?: string): Promise<T> {
+    const r = await op;
+    await this.catalog.sync(Date.now(), key);
+    return r;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

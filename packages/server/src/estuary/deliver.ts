@@ -8,6 +8,7 @@
 import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
 import type { Failure, Result } from "../protocol/errors.js";
 import { metrics } from "../live/metrics.js";
+import { estuaryDelivered, estuaryFailed } from "../metrics/estuary-hooks.js";
 import { withTimeout, type Budget } from "./bounded.js";
 import { producerPosition } from "./ids.js";
 import type { OutboxRow } from "./outbox-store.js";
@@ -71,9 +72,11 @@ export async function deliverRows(
         "session append",
       );
     } catch (e) {
+      estuaryFailed(producerId);
       return { kind: "retry", ackedTo, error: String(e) };
     }
     if (!r.ok) {
+      estuaryFailed(producerId);
       const verdict = verdictOf(r);
       if (verdict === "retry") return { kind: "retry", ackedTo, error: `${r.status} ${r.code}` };
       if (verdict === "superseded") return { kind: "superseded", ackedTo };
@@ -82,6 +85,7 @@ export async function deliverRows(
     }
     if (r.status === 204) metrics.estuaryDuplicates += 1;
     else metrics.estuaryAppends += 1;
+    estuaryDelivered(producerId, row.id);
     ackedTo = row.id;
   }
   return { kind: "done", ackedTo };

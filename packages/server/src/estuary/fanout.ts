@@ -14,6 +14,7 @@
 import { failure, type Result } from "../protocol/errors.js";
 import { isJsonType } from "../protocol/parse.js";
 import { metrics } from "../live/metrics.js";
+import { estuaryPublished } from "../metrics/estuary-hooks.js";
 import { offsetAt } from "../do/host.js";
 import type { StreamMeta } from "../do/meta.js";
 import { Budget, backoffMs, withTimeout } from "./bounded.js";
@@ -103,7 +104,10 @@ export class Fanout {
       pos += data.length;
       return e;
     });
-    this.host.outbox.write(packRows(envelopes, limits.rowBytes));
+    const rows = packRows(envelopes, limits.rowBytes);
+    this.host.outbox.write(rows);
+    const last = this.host.outbox.lastId();
+    estuaryPublished(m.key, m.instance, last - rows.length + 1, last, envelopes.length);
     this.written = true;
   }
 
