@@ -41,7 +41,7 @@ export function requireDashboard(found = dashboardPackage()): DashboardPackage {
   );
 }
 
-/** The dashboard Worker's config for a deployment: named after the server, bound to it as SERVER. */
+/** The dashboard Worker's config for a deployment: named after the server, bound to its AdminApi entrypoint as SERVER (docs/admin.md). */
 export function dashboardConfig(dashboard: WranglerConfig, serverWorker: string): WranglerConfig {
   const services = ((dashboard.services as { binding: string }[] | undefined) ?? []).filter(
     (s) => s.binding !== "SERVER",
@@ -49,6 +49,6 @@ export function dashboardConfig(dashboard: WranglerConfig, serverWorker: string)
   return {
     ...dashboard,
     name: `${serverWorker}-dashboard`,
-    services: [...services, { binding: "SERVER", service: serverWorker }],
+    services: [...services, { binding: "SERVER", service: serverWorker, entrypoint: "AdminApi" }],
   };
 }

@@ -51,7 +51,7 @@ describe("dashboard", () => {
     expect(requireDashboard(found)).toBe(found);
     const cfg = dashboardConfig({ name: "dash", services: [{ binding: "SERVER", service: "old" }] }, "streams");
     expect(cfg.name).toBe("streams-dashboard");
-    expect(cfg.services).toEqual([{ binding: "SERVER", service: "streams" }]);
+    expect(cfg.services).toEqual([{ binding: "SERVER", service: "streams", entrypoint: "AdminApi" }]);
   });
 });
 
