@@ -5,7 +5,9 @@
 import { parseArgs } from "node:util";
 import type { CommandContext } from "./command-context.js";
 import { createProject, listKeys, listProjects, retireKeysCommand, rotateKeys, token } from "./commands/projects.js";
+import { destroy } from "./commands/destroy.js";
 import { setup } from "./commands/setup.js";
+import { upgrade } from "./commands/upgrade.js";
 import { CliError } from "./errors.js";
 import { ENV } from "./sources.js";
 
@@ -27,6 +29,7 @@ export const OPTIONS = {
   "no-deploy": { type: "boolean" },
   project: { type: "string" },
   url: { type: "string" },
+  subdomain: { type: "string" },
   "server-spec": { type: "string" },
   "wrangler-spec": { type: "string" },
   scope: { type: "string" },
@@ -43,6 +46,11 @@ export const USAGE = `durable-streams-edge <command> [options]
 Commands
   setup                          wizard: preflight, components, provision KV/R2/Queues,
                                  scaffold a workspace, deploy, first project and token
+  upgrade [--dir <workspace>]    re-run setup on a workspace with its recorded answers: new
+                                 bindings provisioned, new Durable Object migrations deployed in order
+  destroy [--dir <workspace>] [--yes | --confirm true]
+                                 delete the Worker, queues, KV namespaces and R2 buckets setup
+                                 created (asks first)
   create-project <name>          a project with a generated signing key; prints a write token
   token <project> --scope read|write|manage [--streams <p,...>] [--ttl 1h] [--sub id] [--kid k]
                                  prints a token (stdout only: TOKEN=$(... token ...))
@@ -66,6 +74,8 @@ Setup answers (each also from its environment variable; --yes accepts the defaul
   --deploy true|false, --no-deploy DS_EDGE_DEPLOY (default: true)
   --project <name>               DS_EDGE_PROJECT (default: app)
   --url <base url>               DS_EDGE_URL (the Worker's URL when wrangler does not print it)
+  --subdomain <name>             DS_EDGE_SUBDOMAIN: register this workers.dev subdomain if the
+                                 account has none (needs CLOUDFLARE_API_TOKEN)
   --server-spec <spec>           ${ENV.serverSpec}: the workspace's server dependency (default: ^<version>)
   --wrangler-spec <spec>         ${ENV.wranglerSpec}: the workspace's wrangler dependency
 
@@ -114,6 +124,8 @@ export function commandOf(words: readonly string[]): { run: Command; args: strin
   const two = (run: Command, quiet = false) => ({ run, args: rest, quiet });
   const one = (run: Command, quiet = false) => ({ run, args: words.slice(1), quiet });
   if (a === "setup") return one(setup);
+  if (a === "upgrade") return one(upgrade);
+  if (a === "destroy") return one(destroy);
   if (a === "create-project") return one(createProject);
   if (a === "token") return one(token, true);
   if (a === "projects" && b === "list") return two(listProjects, true);

@@ -16,6 +16,13 @@ import type { Wrangler } from "./wrangler.js";
 /** KV key prefix of project configs (server: projects/store.ts). */
 export const PROJECT_KEY_PREFIX = "project:";
 const NOT_FOUND = "Value not found";
+/** What wrangler 4.86 prints when the API has no value for the key. */
+const MISSING_REMOTE = /\/values\/\S+ - 404: Not Found/;
+const KV_HINT = "check that your API token may read Workers KV, then run the command again";
+
+function lastLines(text: string): string {
+  return text.trim().split("\n").slice(-4).join("\n");
+}
 
 /** Reads and writes project configs through wrangler. */
 export class ProjectStore {
@@ -30,7 +37,16 @@ export class ProjectStore {
     const r = await this.wrangler.run({
       args: ["kv", "key", "get", key, ...kvFlags(this.target), "--text"],
       cwd: this.target.cwd,
+      allowFailure: true,
     });
+    // Local storage prints "Value not found"; the API answers 404, which wrangler reports as a failure.
+    if (r.code !== 0) {
+      if (MISSING_REMOTE.test(r.stderr + r.stdout)) return null;
+      throw new CliError(
+        `wrangler kv key get ${key} failed (exit ${r.code}):\n${lastLines(r.stderr || r.stdout)}`,
+        KV_HINT,
+      );
+    }
     const text = r.stdout.trim();
     if (text === NOT_FOUND || text === "") return null;
     let raw: unknown;

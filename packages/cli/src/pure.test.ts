@@ -7,7 +7,7 @@ import { parseDuration } from "./duration.js";
 import { CliError } from "./errors.js";
 import { parseJsonc } from "./jsonc.js";
 import { newProject, retireKeys, rotateKey, signingKey } from "./projects.js";
-import { parseBucketList, parseQueueList, planResources } from "./resources.js";
+import { planResources } from "./resources.js";
 import { Q } from "./sources.js";
 import { ScriptedUi, fakeServer } from "./testing.js";
 import { commandLine } from "./wrangler.js";
@@ -28,16 +28,6 @@ describe("small parsers", () => {
     expect(parseDuration("7d")).toBe(604_800);
     expect(parseDuration("120")).toBe(120);
     for (const bad of ["0", "1y", "-5m", "31d", ""]) expect(() => parseDuration(bad)).toThrow(CliError);
-  });
-
-  test("wrangler list outputs", () => {
-    expect(parseBucketList("Listing buckets...\nname:           a-b\ncreation_date:  x\n\nname:  c\n")).toEqual([
-      "a-b",
-      "c",
-    ]);
-    const table = "┌──┬──┐\n│ id │ name │ created_on │\n├──┤\n│ 1 │ q-one │ t │\n│ 2 │ q-two │ t │\n└──┘";
-    expect(parseQueueList(table)).toEqual(["q-one", "q-two"]);
-    expect(parseQueueList("")).toEqual([]);
   });
 
   test("displayed command lines quote what needs quoting", () => {

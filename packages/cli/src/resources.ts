@@ -6,7 +6,7 @@
  */
 import { CliError } from "./errors.js";
 import type { WranglerConfig } from "./server-package.js";
-import type { Wrangler } from "./wrangler.js";
+import { failure, type Wrangler } from "./wrangler.js";
 
 /** A KV namespace to bind. */
 export interface KvResource {
@@ -73,69 +73,79 @@ async function kvNamespaces(w: Wrangler): Promise<{ id: string; title: string }[
   }
 }
 
-/** Bucket names in `wrangler r2 bucket list` output (`name: x` lines). */
-export function parseBucketList(stdout: string): string[] {
-  return [...stdout.matchAll(/^\s*name:\s+(\S+)\s*$/gm)].map((m) => m[1]!);
+/** wrangler's words for "there is no such bucket / queue" (API codes 10006, 11000). */
+const MISSING = /does not exist|\[code: (?:10006|11000)\]/i;
+const EXISTS = /already exists|already owned/i;
+/** R2 names are global: "already exists" without "you own it" is someone else's bucket. */
+const OWNED = /you own it|already owned/i;
+
+/** Finds a bucket or queue by name (`info`, exact and paging-free); true if it exists. */
+async function found(w: Wrangler, args: string[]): Promise<boolean> {
+  const call = { args, hint: HINT, allowFailure: true };
+  const r = await w.run(call);
+  if (r.code === 0) return true;
+  if (MISSING.test(r.stderr + r.stdout)) return false;
+  throw failure(call, r);
 }
 
-/** Queue names in `wrangler queues list` output (a table with a name column). */
-export function parseQueueList(stdout: string): string[] {
-  const rows = stdout.split("\n").filter((l) => l.includes("│"));
-  const header = rows.find((l) => /│\s*name\s*│/.test(l));
-  if (!header) return [];
-  const col = header.split("│").findIndex((c) => c.trim() === "name");
-  return rows
-    .filter((l) => l !== header)
-    .map((l) => l.split("│")[col]?.trim() ?? "")
-    .filter((n) => n !== "");
+async function provisionKv(w: Wrangler, res: Resources): Promise<void> {
+  let known = await kvNamespaces(w);
+  for (const k of res.kv) {
+    let hit = known.find((n) => n.title === k.title);
+    if (!hit) {
+      const call = { args: ["kv", "namespace", "create", k.title], hint: HINT, allowFailure: true };
+      const r = await w.run(call);
+      if (r.code !== 0 && !EXISTS.test(r.stderr + r.stdout)) throw failure(call, r);
+      known = await kvNamespaces(w);
+      hit = known.find((n) => n.title === k.title);
+      if (!hit) throw new CliError(`KV namespace ${k.title} was created but is not listed`, HINT);
+      (r.code === 0 ? res.created : res.reused).push(`KV namespace ${k.title}`);
+    } else {
+      res.reused.push(`KV namespace ${k.title}`);
+    }
+    k.id = hit.id;
+  }
 }
 
-const exists = (text: string) => /already exists|already owned/i.test(text);
+async function provisionR2(w: Wrangler, res: Resources): Promise<void> {
+  for (const b of res.r2) {
+    if (await found(w, ["r2", "bucket", "info", b.bucket])) {
+      res.reused.push(`R2 bucket ${b.bucket}`);
+      continue;
+    }
+    const call = { args: ["r2", "bucket", "create", b.bucket], hint: HINT, allowFailure: true };
+    const r = await w.run(call);
+    const text = r.stderr + r.stdout;
+    if (r.code !== 0 && EXISTS.test(text) && !OWNED.test(text)) {
+      throw new CliError(
+        `The R2 bucket name ${b.bucket} is taken by another Cloudflare account (bucket names are global)`,
+        "choose another Worker name with --name (resources are named after it), then re-run setup",
+      );
+    }
+    if (r.code !== 0 && !EXISTS.test(text)) throw failure(call, r);
+    (r.code === 0 ? res.created : res.reused).push(`R2 bucket ${b.bucket}`);
+  }
+}
 
-/** Finds or creates every resource; fills in KV ids. */
+async function provisionQueues(w: Wrangler, res: Resources): Promise<void> {
+  for (const q of res.queues) {
+    if (await found(w, ["queues", "info", q.name])) {
+      res.reused.push(`queue ${q.name}`);
+      continue;
+    }
+    const call = { args: ["queues", "create", q.name], hint: HINT, allowFailure: true };
+    const r = await w.run(call);
+    if (r.code !== 0 && !EXISTS.test(r.stderr + r.stdout)) throw failure(call, r);
+    (r.code === 0 ? res.created : res.reused).push(`queue ${q.name}`);
+  }
+}
+
+/**
+ * Finds or creates every resource and fills in KV ids. Each is looked up
+ * before it is created, so a run that failed half-way is finished by the next.
+ */
 export async function provision(w: Wrangler, res: Resources): Promise<void> {
-  if (res.kv.length > 0) {
-    let known = await kvNamespaces(w);
-    for (const k of res.kv) {
-      let hit = known.find((n) => n.title === k.title);
-      if (!hit) {
-        await w.run({ args: ["kv", "namespace", "create", k.title], hint: HINT });
-        known = await kvNamespaces(w);
-        hit = known.find((n) => n.title === k.title);
-        if (!hit) throw new CliError(`KV namespace ${k.title} was created but is not listed`, HINT);
-        res.created.push(`KV namespace ${k.title}`);
-      } else {
-        res.reused.push(`KV namespace ${k.title}`);
-      }
-      k.id = hit.id;
-    }
-  }
-  if (res.r2.length > 0) {
-    const buckets = parseBucketList((await w.run({ args: ["r2", "bucket", "list"], hint: HINT })).stdout);
-    for (const b of res.r2) {
-      if (buckets.includes(b.bucket)) {
-        res.reused.push(`R2 bucket ${b.bucket}`);
-        continue;
-      }
-      const r = await w.run({ args: ["r2", "bucket", "create", b.bucket], hint: HINT, allowFailure: true });
-      if (r.code !== 0 && !exists(r.stderr + r.stdout)) {
-        throw new CliError(`wrangler r2 bucket create ${b.bucket} failed:\n${(r.stderr || r.stdout).trim()}`, HINT);
-      }
-      (r.code === 0 ? res.created : res.reused).push(`R2 bucket ${b.bucket}`);
-    }
-  }
-  if (res.queues.length > 0) {
-    const queues = parseQueueList((await w.run({ args: ["queues", "list"], hint: HINT })).stdout);
-    for (const q of res.queues) {
-      if (queues.includes(q.name)) {
-        res.reused.push(`queue ${q.name}`);
-        continue;
-      }
-      const r = await w.run({ args: ["queues", "create", q.name], hint: HINT, allowFailure: true });
-      if (r.code !== 0 && !exists(r.stderr + r.stdout)) {
-        throw new CliError(`wrangler queues create ${q.name} failed:\n${(r.stderr || r.stdout).trim()}`, HINT);
-      }
-      (r.code === 0 ? res.created : res.reused).push(`queue ${q.name}`);
-    }
-  }
+  if (res.kv.length > 0) await provisionKv(w, res);
+  await provisionR2(w, res);
+  await provisionQueues(w, res);
 }

@@ -12,8 +12,11 @@ export const Q = {
   packageManager: q("packageManager", "package-manager", "DS_EDGE_PACKAGE_MANAGER", "Package manager"),
   deploy: q("deploy", "deploy", "DS_EDGE_DEPLOY", "Deploy now?"),
   url: q("url", "url", "DS_EDGE_URL", "URL of the Worker (wrangler printed none)"),
+  subdomain: q("subdomain", "subdomain", "DS_EDGE_SUBDOMAIN", "workers.dev subdomain to register"),
   project: q("project", "project", "DS_EDGE_PROJECT", "Name of the first project"),
   retire: q("retire", "confirm", "DS_EDGE_CONFIRM", "Retire these keys?"),
+  upgradeLossy: q("upgradeLossy", "confirm", "DS_EDGE_CONFIRM", "Apply migrations that remove stored data?"),
+  destroy: q("destroy", "confirm", "DS_EDGE_CONFIRM", "Delete all of this?"),
 } as const;
 
 /** Environment variables of settings that are not questions. */

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { apiProblem } from "./api-errors.js";
 import { CliError } from "./errors.js";
 import { exec, type ExecResult } from "./exec.js";
 import type { Ui } from "./ui.js";
@@ -73,6 +74,14 @@ function lastLines(text: string, n: number): string {
   return lines.slice(-n).join("\n");
 }
 
+/** The error for a failed call: a recognised API problem first, then wrangler's last words. */
+export function failure(call: WranglerCall, out: ExecResult): CliError {
+  const why = lastLines(out.stderr || out.stdout, 6);
+  const problem = apiProblem(stripVTControlCharacters(out.stderr + out.stdout));
+  const what = `${commandLine(call.args)} failed (exit ${out.code})${why ? `:\n${why}` : ""}`;
+  return problem ? new CliError(`${problem.message}\n${what}`, problem.hint) : new CliError(what, call.hint);
+}
+
 /** The real runner: spawns wrangler under a spinner. */
 export function createWrangler(ui: Ui, bin: WranglerBin, accountId?: string): Wrangler {
   return {
@@ -101,9 +110,7 @@ export function createWrangler(ui: Ui, bin: WranglerBin, accountId?: string): Wr
           );
         }
         if (e instanceof Error) throw e;
-        const out = e as ExecResult;
-        const why = lastLines(out.stderr || out.stdout, 6);
-        throw new CliError(`${commandLine(call.args)} failed (exit ${out.code})${why ? `:\n${why}` : ""}`, call.hint);
+        throw failure(call, e as ExecResult);
       }
       return { ...r, stdout: stripVTControlCharacters(r.stdout), stderr: stripVTControlCharacters(r.stderr) };
     },

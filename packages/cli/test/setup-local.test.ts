@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { RUN_MS, TEST_MS } from "./support/cf-env.js";
 import { offlineInstall, runCli, startLocalWorker } from "./support/cli.js";
 
 const root = mkdtempSync(join(tmpdir(), "ds-edge-setup-e2e-"));
@@ -29,9 +30,10 @@ const args = [
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe("setup --local --yes", () => {
+// Two full setup runs (install, bundle) and a local Worker: the same bound as the API-double runs.
+describe("setup --local --yes", { timeout: TEST_MS }, () => {
   test("scaffolds a workspace that bundles, and prints a token the local server accepts", async () => {
-    const r = await runCli(args, install.env);
+    const r = await runCli(args, install.env, undefined, RUN_MS);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (let n = 1; n <= 7; n++) expect(r.stdout).toContain(`Step ${n} of 7`);
     expect(r.stdout).toContain("wrangler deploy --dry-run --outdir dist");
@@ -58,7 +60,7 @@ describe("setup --local --yes", () => {
     }
 
     // A re-run finds the workspace and the project, and keeps the admin token.
-    const again = await runCli(args, install.env);
+    const again = await runCli(args, install.env, undefined, RUN_MS);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toContain('found project "app" (reused; its keys are unchanged)');
     expect(again.stdout).toContain("updated wrangler.jsonc");

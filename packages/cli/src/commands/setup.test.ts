@@ -130,9 +130,14 @@ describe("setup (remote, wrangler recorded)", () => {
       { cmd: "--version", stdout: "4.86.0" },
       { cmd: "whoami --json", stdout: WHOAMI },
       { cmd: "kv namespace list", stdout: JSON.stringify([{ id: KV_ID, title: "s-projects" }]) },
-      { cmd: "r2 bucket list", stdout: "Listing buckets...\nname:           other\ncreation_date:  2026-01-01\n" },
+      {
+        cmd: "r2 bucket info s-segments",
+        code: 1,
+        stderr:
+          "✘ [ERROR] A request to the Cloudflare API (/accounts/a/r2/buckets/s-segments) failed.\n  The specified bucket does not exist. [code: 10006]",
+      },
       { cmd: "r2 bucket create s-segments", stdout: "Created bucket" },
-      { cmd: "queues list", stdout: "┌─┐\n│ id │ name │\n├─┤\n│ 1 │ other │\n└─┘\n" },
+      { cmd: "queues info s-ds-fanout", code: 1, stderr: '✘ [ERROR] Queue "s-ds-fanout" does not exist.' },
       { cmd: "queues create s-ds-fanout", code: 1, stderr: "A queue with this name already exists [code: 11009]" },
       { cmd: "deploy", stdout: "https://s.me.workers.dev" },
     ]);
@@ -140,9 +145,9 @@ describe("setup (remote, wrangler recorded)", () => {
     await setup(commandContext({ wrangler: w, ui, server, yes: true, flags: { name: "s", dir } }));
     expect(w.commands.slice(2, 7)).toEqual([
       "kv namespace list",
-      "r2 bucket list",
+      "r2 bucket info s-segments",
       "r2 bucket create s-segments",
-      "queues list",
+      "queues info s-ds-fanout",
       "queues create s-ds-fanout",
     ]);
     expect(ui.output).toContain("created R2 bucket s-segments");
@@ -247,5 +252,36 @@ describe("setup (remote, wrangler recorded)", () => {
     );
     expect((err as CliError).message).toBe("Components: no answer (no terminal to ask in)");
     expect((err as CliError).hint).toBe('pass --components or set DS_EDGE_COMPONENTS, or --yes to accept "server"');
+  });
+
+  test("an R2 bucket name another account owns fails clearly, naming what to change", async () => {
+    const server = fakeServer({ r2_buckets: [{ binding: "SEGMENTS", bucket_name: "x" }] });
+    const w = new WranglerRecorder([
+      { cmd: "--version", stdout: "4.86.0" },
+      { cmd: "whoami --json", stdout: WHOAMI },
+      { cmd: "kv namespace list", stdout: JSON.stringify([{ id: KV_ID, title: "s-projects" }]) },
+      { cmd: "r2 bucket info", code: 1, stderr: "The specified bucket does not exist. [code: 10006]" },
+      { cmd: "r2 bucket create", code: 1, stderr: "The bucket you tried to create already exists. [code: 10004]" },
+    ]);
+    const flags = { name: "s", dir: workspace() };
+    const err = await setup(commandContext({ wrangler: w, ui: new ScriptedUi(), server, yes: true, flags })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as CliError).message).toMatch(/s-segments is taken by another Cloudflare account/);
+    expect((err as CliError).hint).toMatch(/--name/);
+  });
+
+  test("the dashboard, asked for while its package does not exist, is 'not available yet' before anything changes", async () => {
+    const w = new WranglerRecorder([
+      { cmd: "--version", stdout: "4.86.0" },
+      { cmd: "whoami --json", stdout: WHOAMI },
+    ]);
+    const flags = { components: "server,dashboard", dir: workspace() };
+    const err = await setup(commandContext({ wrangler: w, ui: new ScriptedUi(), yes: true, flags })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as CliError).message).toMatch(/^The dashboard is not available yet/);
+    expect((err as CliError).hint).toMatch(/leave it out of --components/);
+    expect(w.commands).toEqual(["--version", "whoami --json"]);
   });
 });

@@ -3,12 +3,12 @@
  * nginx proxy files; the dashboard once it exists), the Worker's name, the
  * workspace directory and the package manager that installs it.
  */
-import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { askMulti, askSelect, askText } from "../ask.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../install.js";
 import { checkWorkspaceDir, type Component } from "../scaffold.js";
-import type { Phase } from "../setup-context.js";
+import { dashboardPackage, requireDashboard } from "../dashboard.js";
+import type { Phase, SetupContext } from "../setup-context.js";
 import { Q } from "../sources.js";
 
 /** Worker names: lowercase letters, digits and dashes (short enough to prefix resource names). */
@@ -18,21 +18,19 @@ export function workerNameProblem(name: string): string | undefined {
     : "use 1-40 lowercase letters, digits and dashes, not starting or ending with a dash";
 }
 
-/** True when the dashboard package is installed next to the CLI. */
-function dashboardAvailable(): boolean {
-  try {
-    createRequire(import.meta.url).resolve("@durable-streams-edge/dashboard/package.json");
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether the answer given by flag or environment names the dashboard. */
+function dashboardAsked(ctx: SetupContext): boolean {
+  const v = ctx.flags[Q.components.flag] ?? ctx.env[Q.components.env];
+  return typeof v === "string" && v.split(",").some((c) => c.trim() === "dashboard");
 }
 
 /** The components phase. */
 export const components: Phase = {
   title: "Choose components",
   async run(ctx) {
-    const dashboard = dashboardAvailable();
+    const dashboard = dashboardPackage() !== undefined;
+    // Asked for by flag while it cannot be chosen: say so, rather than "not one of".
+    if (dashboardAsked(ctx)) requireDashboard();
     const picked = await askMulti<Component>(
       ctx,
       Q.components,
@@ -48,6 +46,7 @@ export const components: Phase = {
       ],
       ["server"],
     );
+    if (picked.includes("dashboard")) requireDashboard();
     ctx.components = ["server", ...picked.filter((c) => c !== "server")];
     ctx.worker = await askText(ctx, Q.worker, ctx.worker, workerNameProblem);
     const dir = await askText(ctx, Q.dir, `./${ctx.worker}`, (d) => {

@@ -3,6 +3,7 @@
  * and one account is chosen: CLOUDFLARE_ACCOUNT_ID / --account-id, the only
  * account, or a prompt among several. Local mode needs no account.
  */
+import { apiProblem } from "../api-errors.js";
 import { askSelect } from "../ask.js";
 import { CliError } from "../errors.js";
 import type { Phase, SetupContext } from "../setup-context.js";
@@ -62,6 +63,9 @@ export const preflight: Phase = {
     } catch {
       who = {};
     }
+    // A token the API refuses is not "not logged in": say which.
+    const problem = r.code === 0 ? undefined : apiProblem(r.stderr + r.stdout);
+    if (problem) throw new CliError(problem.message, problem.hint);
     if (r.code !== 0 || who.loggedIn !== true) throw new CliError("You are not logged in to Cloudflare", LOGIN_HINT);
     const accountId = await chooseAccount(ctx, who);
     const name = who.accounts?.find((a) => a.id === accountId)?.name;

@@ -3,8 +3,6 @@
  * token of an earlier run, and installs its dependencies.
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { CliError } from "../errors.js";
 import { defaultServerSpec } from "../server-package.js";
 import {
@@ -15,20 +13,8 @@ import {
   scaffoldFiles,
   writeScaffold,
 } from "../scaffold.js";
-import type { Phase, SetupContext } from "../setup-context.js";
-
-function writeState(ctx: SetupContext): void {
-  const state = {
-    worker: ctx.worker,
-    accountId: ctx.accountId ?? null,
-    local: ctx.local,
-    components: ctx.components,
-    server: ctx.server.version,
-    resources: { kv: ctx.resources?.kv ?? [], r2: ctx.resources?.r2 ?? [], queues: ctx.resources?.queues ?? [] },
-    updatedAt: ctx.now().toISOString(),
-  };
-  writeFileSync(join(ctx.dir, STATE_FILE), JSON.stringify(state, null, 2) + "\n");
-}
+import type { Phase } from "../setup-context.js";
+import { writeState } from "../workspace-state.js";
 
 /** The scaffold phase. */
 export const scaffoldWorkspace: Phase = {

@@ -58,7 +58,7 @@ export function summaryLines(ctx: SetupContext): string[] {
       "SQLite storage $0.20/GB-month over 5 GB, R2 $0.015/GB-month over 10 GB (list prices of 2026-11-22;",
       "check Cloudflare's pricing pages). Workloads and their monthly cost: docs/benchmarks.md in the repository.",
       "",
-      "To remove everything:",
+      "To remove everything (asks first): durable-streams-edge destroy --dir " + rel + ", or by hand:",
       `  npx wrangler delete --name ${ctx.worker}`,
       ...(res?.kv ?? []).map((k) => `  npx wrangler kv namespace delete --namespace-id ${k.id ?? "<id>"}`),
       ...(res?.r2 ?? []).map((b) => `  npx wrangler r2 bucket delete ${b.bucket}`),

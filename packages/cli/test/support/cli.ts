@@ -28,16 +28,42 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
   return { ...env, NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", ...extra };
 }
 
-/** Runs `node dist/cli.js ...args` with stdin closed. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}, cwd = CLI_DIR): Promise<CliRun> {
+/**
+ * Runs `node dist/cli.js ...args` with stdin closed. After `timeoutMs` the
+ * whole process group (the CLI and the wrangler processes it started) is
+ * killed and the run resolves with code null, so a slow run never outlives
+ * its test.
+ */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd = CLI_DIR,
+  timeoutMs = 80_000,
+): Promise<CliRun> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: cliEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stdout = "";
     let stderr = "";
+    const timer = setTimeout(() => {
+      stderr += `\n[killed after ${timeoutMs} ms]`;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     child.once("error", fail);
-    child.once("close", (code) => ok({ code, stdout, stderr }));
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      ok({ code, stdout, stderr });
+    });
   });
 }
 
