@@ -19,6 +19,8 @@ export interface InspectView {
   readonly doId: string;
   /** Edge isolates holding a live feed of this stream (each fans out to its SSE and long-poll readers). */
   readonly feeds: number;
+  /** Forks reading from this stream (references by key plus legacy ones, do/fork-source.ts). */
+  readonly forks: number;
 }
 
 /** The inspection of one stream (plain JSON). */
@@ -93,7 +95,7 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
       parent: m.forkSource === null ? null : splitKey(m.forkSource).name,
       offset: m.forkOffset,
       subOffset: m.forkSubOffset,
-      forks: m.refCount,
+      forks: v.forks,
     },
     estuary: {
       lastOutboxId: lastId,

@@ -348,7 +348,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Admin inspection (src/catalog/inspect.ts); null when no stream lives here. */
   async inspect(): Promise<Inspection | null> {
     const m = this.meta();
-    return m ? inspectStream({ sql: this.sql, doId: this.doId, feeds: this.ctx.getWebSockets().length }, m) : null;
+    return m
+      ? inspectStream(
+          { sql: this.sql, doId: this.doId, feeds: this.ctx.getWebSockets().length, forks: forkReferences(this, m) },
+          m,
+        )
+      : null;
   }
 
   // ---- RPC surface used by forks of this stream --------------------------
