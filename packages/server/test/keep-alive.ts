@@ -1,0 +1,18 @@
+/**
+ * Setup file of the workers tests: Node's fetch keeps idle connections for
+ * 4 s by default, and `wrangler dev` closes them after 5 s without a
+ * `Keep-Alive` hint (measured: the dev server ends an idle keep-alive
+ * connection 5.0 s after its last response). Under load the client's timer
+ * fires late, so a request can go out on a connection the server is closing
+ * and fail with "other side closed" (UND_ERR_SOCKET) although the server did
+ * nothing wrong. A client that lets idle connections go well before the
+ * server does never races it; the conformance suite uses the global fetch,
+ * so the dispatcher is set globally. (Node's fetch reads the global
+ * dispatcher of the undici version it bundles, hence the pinned 6.x.)
+ */
+import { Agent, setGlobalDispatcher } from "undici";
+
+/** Longest a test client keeps an idle connection: well under the dev server's 5 s. */
+export const CLIENT_IDLE_MS = 1_500;
+
+setGlobalDispatcher(new Agent({ keepAliveTimeout: CLIENT_IDLE_MS, keepAliveMaxTimeout: CLIENT_IDLE_MS }));
