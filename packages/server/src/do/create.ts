@@ -4,10 +4,10 @@
  * the fork point and counts the reference.
  */
 import { failure, type Result } from "../protocol/errors.js";
-import { splitJsonMessages } from "../protocol/json.js";
 import { parseOffset } from "../protocol/offset.js";
 import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
-import { infoOf, readBody, storageFull, type StreamHost } from "./host.js";
+import { receiveBody } from "./append-body.js";
+import { infoOf, storageFull, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
 
@@ -19,11 +19,14 @@ export async function createStream(
   req: CreateRequest,
   body: ReadableStream<Uint8Array> | null,
 ): Promise<Result<CreateOk>> {
-  const bytes = await readBody(body, host.maxAppendBytes);
-  if (isFailure(bytes)) return bytes;
+  const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
+  // A fork without a Content-Type takes its source's: its body is split once that is known.
+  const json = req.contentType !== null && isJsonType(req.contentType);
+  const received = await receiveBody(body, limits, json, true, host.bodyGate);
+  if (isFailure(received)) return received;
   const existing = host.meta();
   if (existing) return confirmExisting(existing, req);
-  const full = storageFull(host, bytes.length);
+  const full = storageFull(host, received.size);
   if (full) return full;
 
   let attach: AttachOk | null = null;
@@ -44,11 +47,12 @@ export async function createStream(
   }
 
   const contentType = req.contentType ?? attach?.contentType ?? DEFAULT_CONTENT_TYPE;
-  const messages = initialMessages(contentType, bytes);
-  if (isFailure(messages)) {
+  const initial = isJsonType(contentType) && !json ? received.asJson(limits, true) : received;
+  if (initial.invalid) {
     if (req.fork) await host.source(req.fork.source).detachFork();
-    return messages;
+    return initial.invalid;
   }
+  const messages = initial.messages;
   const now = host.now();
   const inherit = attach !== null && req.expiry.ttlSeconds === null && req.expiry.expiresAtMs === null;
   const start = attach?.position ?? 0;
@@ -75,17 +79,12 @@ export async function createStream(
   };
   host.transaction(() => {
     host.store.ensureSchema();
-    meta.tail = messages.length > 0 ? host.store.appendBatch(start, messages) : start;
+    meta.tail = messages.length > 0 ? host.store.appendPieces(start, messages) : start;
     host.saveMeta(meta);
   });
   host.scheduleExpiry(meta);
   host.appended(meta, messages.length);
   return { ok: true, created: true, info: infoOf(meta) };
-}
-
-function initialMessages(contentType: string, bytes: Uint8Array): Uint8Array[] | ReturnType<typeof failure> {
-  if (isJsonType(contentType)) return bytes.length === 0 ? [] : splitJsonMessages(bytes, true);
-  return bytes.length === 0 ? [] : [bytes];
 }
 
 /** 200 when the request matches the existing stream's configuration, else 409. */

@@ -8,12 +8,11 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Env } from "../env.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { appendToStream } from "./append.js";
+import { BodyGate } from "./append-body.js";
 import { createStream } from "./create.js";
 import { attachFork, detachFork, locateSubOffset, readRange } from "./fork-source.js";
 import { acceptFeed, broadcastBatch, closeFeeds, type FeedHubStats } from "./feed-hub.js";
-import { infoOf, type SourceApi, type StreamHost } from "./host.js";
-import { joinMessages } from "../protocol/json.js";
-import { isJsonType } from "../protocol/parse.js";
+import { infoOf, type AppendedBatch, type SourceApi, type StreamHost } from "./host.js";
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
 import type {
@@ -51,6 +50,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly segments: SegmentIndex;
   readonly doId: string;
   readonly maxAppendBytes: number;
+  readonly maxAppendMessages: number;
+  readonly bodyGate = new BodyGate();
   readonly maxReadBytes: number;
   readonly hotStorageLimitBytes: number;
   private readonly cold: ColdStorage;
@@ -70,13 +71,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     super(ctx, env);
     const config = readConfig(env);
     this.maxAppendBytes = config.maxAppendBytes;
+    this.maxAppendMessages = config.maxAppendMessages;
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
     this.cold = new ColdStorage({
       host: this,
       bucket: env.SEGMENTS,
       limits: { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages },
-      scheduleRetry: () => this.scheduleRetry(),
+      scheduleRetry: (delayMs) => this.scheduleRetry(delayMs),
       exclusive: (fn) => this.exclusive(fn),
     });
     this.doId = ctx.id.toString();
@@ -234,6 +236,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       databaseBytes: number;
       estuary: { subscribers: number; outboxRows: number; lastId: number };
       alarmAt: number | null;
+      seals: { attempts: number; failures: number };
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
     return {
@@ -244,6 +247,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       databaseBytes: this.storageBytes(),
       estuary: this.outbox.stats(),
       alarmAt: await this.ctx.storage.getAlarm(),
+      seals: { ...this.cold.sealStats },
       ...(await this.counters()),
     };
   }
@@ -330,6 +334,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return { sealed };
   }
 
+  /** Test-only (`DEBUG_ENDPOINTS`): the next `count` seal uploads fail, as if R2 were down (0 ends it). */
+  async debugFailSeals(count: number): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    this.cold.failSeals = count;
+  }
+
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` purge attempts fail, as if R2 were down. */
   async debugFailPurges(count: number): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
@@ -347,8 +357,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     if ((await this.cold.finishPurges()) && this.loadRaw() === null) await this.wipe();
   }
 
-  private scheduleRetry(): void {
-    const at = Date.now() + COLD_RETRY_MS;
+  private scheduleRetry(delayMs = COLD_RETRY_MS): void {
+    const at = Date.now() + delayMs;
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);
@@ -391,8 +401,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as SourceApi;
   }
 
-  recordFanout(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
-    this.fanout.record(m, start, messages);
+  recordFanout(m: StreamMeta, start: number, batch: AppendedBatch): void {
+    // Messages are joined only for a stream that has subscribers.
+    if (batch.count > 0 && this.outbox.count(m.instance) > 0) this.fanout.record(m, start, batch.messages());
   }
 
   /** Sets the alarm to `at` unless it is already due sooner. */
@@ -483,9 +494,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.cold.resetCount();
   }
 
-  publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
-    const payload = isJsonType(m.contentType) ? joinMessages(messages) : (messages[0] ?? new Uint8Array(0));
-    broadcastBatch(this.ctx, m, start, messages.length, payload, this.feedStats);
+  publish(m: StreamMeta, start: number, batch: AppendedBatch): void {
+    broadcastBatch(this.ctx, m, start, batch, this.feedStats);
     this.fanout.kick();
   }
 

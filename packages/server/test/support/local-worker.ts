@@ -33,6 +33,8 @@ export interface LocalWorker {
   readonly url: string;
   readonly port: number;
   readonly persistTo: string;
+  /** wrangler's process id (it leads the process group that holds workerd). */
+  readonly pid: number;
   /** Stops wrangler (SIGTERM, then SIGKILL) and removes a temporary state dir. */
   stop(): Promise<void>;
   /** Kills the process abruptly (for fault tests); state on disk is kept. */
@@ -116,6 +118,7 @@ async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
     url,
     port,
     persistTo,
+    pid: child.pid!,
     async stop() {
       await terminate(child, "SIGTERM");
       if (ownsState) rmSync(persistTo, { recursive: true, force: true });
