@@ -85,8 +85,9 @@ export function batchOf(body: ReceivedBody): AppendedBatch {
 
 /**
  * Reads a body up to `limits.maxBytes` (413 beyond it). With `json`, the
- * body is validated and split while it arrives; a body that fails stops being
- * read and comes back with `invalid` set (400, or 413 over maxMessages).
+ * body is validated and split while it arrives; once it fails, the rest is
+ * read and dropped, and it comes back with `invalid` set (400, or 413 over
+ * maxMessages).
  */
 export async function receiveBody(
   body: ReadableStream<Uint8Array> | null,
@@ -114,12 +115,13 @@ async function receive(
   if (body === null) return new ReceivedBody(blocks, [], null);
   const scan = json ? new JsonScanner(limits.maxMessages) : null;
   let invalid: Failure | null = null;
+  let drained = 0;
   const reader = body.getReader();
   for (;;) {
-    if (blocks.size >= ROW_MAX_BYTES) await large();
+    if (blocks.size >= ROW_MAX_BYTES && !invalid) await large();
     const { done, value } = await reader.read();
     if (done) break;
-    if (blocks.size + value.byteLength > limits.maxBytes) {
+    if (blocks.size + drained + value.byteLength > limits.maxBytes) {
       await reader.cancel().catch(() => {});
       return failure(
         413,
@@ -127,12 +129,14 @@ async function receive(
         `Body exceeds the ${limits.maxBytes}-byte limit per request (MAX_APPEND_BYTES); split it into smaller appends`,
       );
     }
+    if (invalid) {
+      // Drained, not kept: the client gets its 4xx after sending the whole body, as before.
+      drained += value.byteLength;
+      if (drained > limits.maxBytes) break;
+      continue;
+    }
     invalid = scan?.push(value) ?? null;
     blocks.add(value);
-    if (invalid) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
   }
   if (blocks.size === 0) return new ReceivedBody(blocks, [], null);
   if (!scan) return new ReceivedBody(blocks, [blocks.pieces(0, blocks.size)], null);
