@@ -14,6 +14,8 @@ export const COUNTER_KEYS = [
   "sqliteRowsWritten",
   "r2ClassA",
   "r2ClassB",
+  "catalogWrites",
+  "metricsFlushes",
 ] as const;
 /** One counter name. */
 export type CounterKey = (typeof COUNTER_KEYS)[number];
@@ -28,6 +30,9 @@ const COUNTER_ALIASES: Record<CounterKey, readonly string[]> = {
   sqliteRowsWritten: ["sqliterowswritten", "rowswritten", "sqlrowswritten", "dosqliterowswritten"],
   r2ClassA: ["r2classa", "r2classaops", "r2classaoperations", "r2opsclassa"],
   r2ClassB: ["r2classb", "r2classbops", "r2classboperations", "r2opsclassb"],
+  // Catalog reports the streams' objects sent (per-stream counters) and metrics flushes of the edge isolates.
+  catalogWrites: ["catalogwrites"],
+  metricsFlushes: ["metricsflushes"],
 };
 
 function normalize(key: string): string {
@@ -83,6 +88,8 @@ export interface StreamCounters {
   rowsRead: number;
   rowsWritten: number;
   framesSent: number;
+  /** Reports the stream sent to its catalog shard (docs/admin.md). */
+  catalogWrites: number;
   /** When the object was constructed: a change means it was evicted and its counters restarted. */
   constructedAt: number;
 }
@@ -101,6 +108,7 @@ export async function fetchStreamCounters(
     rowsRead: j.rowsRead,
     rowsWritten: j.rowsWritten,
     framesSent: j.framesSent ?? 0,
+    catalogWrites: j.catalogWrites ?? 0,
     constructedAt: j.constructedAt ?? 0,
   };
 }
@@ -118,6 +126,7 @@ export function streamDelta(
     rowsRead: after.rowsRead - before.rowsRead,
     rowsWritten: after.rowsWritten - before.rowsWritten,
     framesSent: after.framesSent - before.framesSent,
+    catalogWrites: after.catalogWrites - before.catalogWrites,
     constructedAt: after.constructedAt,
   };
 }
@@ -143,12 +152,18 @@ export function rowsPerOp(before: StreamReadings, after: StreamReadings, ops: nu
   if (after.size === 0 || ops <= 0) return null;
   let rowsRead = 0;
   let rowsWritten = 0;
+  let catalogWrites = 0;
   for (const [name, a] of after) {
     const d = streamDelta(before.get(name), a);
     rowsRead += d.rowsRead;
     rowsWritten += d.rowsWritten;
+    catalogWrites += d.catalogWrites;
   }
-  return { sqliteRowsRead: rowsRead / ops, sqliteRowsWritten: rowsWritten / ops };
+  return {
+    sqliteRowsRead: rowsRead / ops,
+    sqliteRowsWritten: rowsWritten / ops,
+    catalogWrites: catalogWrites / ops,
+  };
 }
 /** Per-operation difference between two snapshots; null when either is missing or ops is 0. */
 export function countersPerOp(before: Counters | null, after: Counters | null, ops: number): Counters | null {

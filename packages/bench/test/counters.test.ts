@@ -39,10 +39,17 @@ describe("server counters", () => {
 });
 
 describe("per-stream counters", () => {
-  const reading = (rowsRead: number, rowsWritten: number, framesSent: number, constructedAt = 1) => ({
+  const reading = (
+    rowsRead: number,
+    rowsWritten: number,
+    framesSent: number,
+    constructedAt = 1,
+    catalogWrites = 0,
+  ) => ({
     rowsRead,
     rowsWritten,
     framesSent,
+    catalogWrites,
     constructedAt,
   });
 
@@ -60,7 +67,17 @@ describe("per-stream counters", () => {
       ["a", reading(30, 50, 0)],
       ["b", reading(20, 10, 0)],
     ]);
-    expect(rowsPerOp(before, after, 10)).toEqual({ sqliteRowsRead: 4, sqliteRowsWritten: 5 });
+    expect(rowsPerOp(before, after, 10)).toEqual({
+      sqliteRowsRead: 4,
+      sqliteRowsWritten: 5,
+      catalogWrites: 0,
+    });
+  });
+
+  test("rowsPerOp reports the catalog writes per op (docs/admin.md)", () => {
+    const before = new Map([["a", reading(0, 0, 0, 1, 1)]]);
+    const after = new Map([["a", reading(0, 0, 0, 1, 3)]]);
+    expect(rowsPerOp(before, after, 100)).toMatchObject({ catalogWrites: 0.02 });
   });
 
   test("rowsPerOp is null without readings or operations", () => {

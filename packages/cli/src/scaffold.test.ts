@@ -49,7 +49,7 @@ describe("scaffold", () => {
       vars: { DEFAULT_PROJECT_OPEN: "false", MAX_READ_BYTES: "1048576" },
     });
     expect(files["src/index.ts"]!.content).toContain(
-      'export { default, StreamDO, SubscriptionDO } from "@durable-streams-edge/server";',
+      'export { default, StreamDO, SubscriptionDO, AdminApi } from "@durable-streams-edge/server";',
     );
     expect(JSON.parse(files["package.json"]!.content)).toMatchObject({
       dependencies: { "@durable-streams-edge/server": "^9.9.9" },

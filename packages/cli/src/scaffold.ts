@@ -14,6 +14,8 @@ import { durableObjectClasses, type ServerPackage, type WranglerConfig } from ".
 /** Components the wizard can set up. */
 export const COMPONENTS = ["server", "proxy", "dashboard"] as const;
 export type Component = (typeof COMPONENTS)[number];
+/** Named WorkerEntrypoints the server exports besides its default handler (service bindings reach them). */
+export const ENTRYPOINTS = ["AdminApi"] as const;
 
 /** Record of a setup run, kept in the workspace (no secrets). */
 export const STATE_FILE = "durable-streams-edge.json";
@@ -99,8 +101,9 @@ export function scaffoldFiles(input: ScaffoldInput, secrets: { adminToken: strin
     "package.json": { content: JSON.stringify(pkg, null, 2) + "\n" },
     "src/index.ts": {
       content:
-        "// The durable-streams-edge Worker and its Durable Object classes, as published.\n" +
-        `export { default, ${classes.join(", ")} } from "@durable-streams-edge/server";\n`,
+        "// The durable-streams-edge Worker, its Durable Object classes and the AdminApi entrypoint\n" +
+        "// (the dashboard's service binding), as published.\n" +
+        `export { default, ${[...classes, ...ENTRYPOINTS].join(", ")} } from "@durable-streams-edge/server";\n`,
     },
     ".gitignore": {
       content: ["node_modules/", ".wrangler/", "dist/", ".dev.vars", ".env", SECRETS_FILE, "*.log", ""].join("\n"),

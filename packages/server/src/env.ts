@@ -5,6 +5,8 @@
 import type { StreamDO } from "./do/stream-do.js";
 import type { EstuaryDO } from "./estuary/estuary-do.js";
 import type { FanoutMessage } from "./estuary/fanout.js";
+import type { CatalogShardDO } from "./catalog/catalog-shard-do.js";
+import type { MetricsDO } from "./metrics/metrics-do.js";
 
 /** The Worker's environment (bindings + vars). */
 export interface Env {
@@ -31,6 +33,11 @@ export interface Env {
   ESTUARY_TTL_SECONDS?: string;
   /** Fan-outs to more pending sessions than this go through the queue (default 50). */
   ESTUARY_QUEUE_THRESHOLD?: string;
+  /** Estuary fan-out bounds (src/estuary/config.ts, docs/estuary.md). */
+  ESTUARY_SUBREQUEST_BUDGET?: string;
+  ESTUARY_CALL_TIMEOUT_MS?: string;
+  ESTUARY_PARK_AFTER_MS?: string;
+  ESTUARY_PARK_LAG_ROWS?: string;
   /** Test-only: exposes /v1/_debug routes. Never set in a deployment. */
   DEBUG_ENDPOINTS?: string;
   /** Cold storage: sealed segments (docs/server.md). Without it, streams stay in the hot log. */
@@ -39,6 +46,15 @@ export interface Env {
   SEGMENT_MAX_MESSAGES?: string;
   HOT_STORAGE_LIMIT_BYTES?: string;
   SEGMENT_HEAD_CACHE_MS?: string;
+  /** Stream catalog shards (docs/admin.md); without the binding nothing is listed. */
+  CATALOG?: DurableObjectNamespace<CatalogShardDO>;
+  /** Per-project per-minute metrics (docs/admin.md); without the binding nothing is recorded. */
+  METRICS?: DurableObjectNamespace<MetricsDO>;
+  /** Optional Analytics Engine dataset also written with each metrics flush. */
+  ANALYTICS?: AnalyticsEngineDataset;
+  CATALOG_SHARDS?: string;
+  CATALOG_STATS_INTERVAL_MS?: string;
+  METRICS_FLUSH_MS?: string;
 }
 
 /** Validated server configuration. */

@@ -9,6 +9,9 @@ import type { FanoutMessage } from "./estuary/fanout.js";
 
 export { StreamDO } from "./do/stream-do.js";
 export { EstuaryDO } from "./estuary/estuary-do.js";
+export { CatalogShardDO } from "./catalog/catalog-shard-do.js";
+export { MetricsDO } from "./metrics/metrics-do.js";
+export { AdminApi } from "./admin/admin-api.js";
 export type { Env } from "./env.js";
 export { mintToken, type MintKey, type MintOptions } from "./auth/mint.js";
 export type { Scope } from "./auth/claims.js";

@@ -22,9 +22,12 @@ describe("estuary fan-out", () => {
     // 20 rounds, every 5th a 2-message batch: 24 messages per source; 8 sessions × 3 sources + 12 × 2.
     expect(total).toBe(24 * (8 * 3 + 12 * 2));
     const after = await metrics();
-    // The two 20-session sources went through the queue; the 8-session source was delivered inline.
-    expect(after.estuaryQueueSent! - before.estuaryQueueSent!).toBeGreaterThanOrEqual(20);
+    // The two 20-session sources went through the queue, many sessions per message (fewer messages
+    // than hand-offs of single sessions would be); the 8-session source was delivered inline.
+    const sent = after.estuaryQueueSent! - before.estuaryQueueSent!;
+    expect(sent).toBeGreaterThanOrEqual(2);
     expect(after.estuaryQueueBatches!).toBeGreaterThan(before.estuaryQueueBatches!);
+    expect(after.estuaryConsumerSubrequestsMax!).toBeLessThanOrEqual(1000);
     // Every outbox row was acknowledged by every subscriber and trimmed.
     for (const src of s.sources) {
       const deadline = Date.now() + 10_000;

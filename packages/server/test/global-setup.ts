@@ -25,6 +25,9 @@ export const TEST_VARS = {
   SEGMENT_MAX_MESSAGES: "8000",
   // Fan-outs to more than 10 pending sessions go through the local Queues simulator.
   ESTUARY_QUEUE_THRESHOLD: "10",
+  // Catalog stats at most once a second per stream, metrics flushed twice a second (test/catalog-*.test.ts).
+  CATALOG_STATS_INTERVAL_MS: "1000",
+  METRICS_FLUSH_MS: "500",
 } as const;
 
 /** The cold-storage Worker: the tiniest thresholds, so every append crosses into a new segment. */

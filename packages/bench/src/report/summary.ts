@@ -78,6 +78,8 @@ export function formatCounters(c: Counters | null | undefined): string {
     sqliteRowsWritten: "wr",
     r2ClassA: "A",
     r2ClassB: "B",
+    catalogWrites: "cat",
+    metricsFlushes: "met",
   };
   return COUNTER_KEYS.filter((k) => c[k] !== undefined)
     .map((k) => `${short[k]} ${num(c[k]!)}`)

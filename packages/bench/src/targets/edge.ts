@@ -17,6 +17,9 @@ export const METRICS_PATH = process.env.BENCH_METRICS_PATH ?? "/v1/metrics";
 
 const SERVER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../server");
 const HELPER = "test/support/local-worker.ts";
+/** Root admin token of the bench's edge target (local only). */
+export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef0123456789";
+const EDGE_VARS = { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, DEBUG_ENDPOINTS: "true" };
 
 interface LocalWorkerModule {
   startLocalWorker(opts: { vars?: Record<string, string> }): Promise<{ url: string; stop(): Promise<void> }>;
@@ -52,7 +55,8 @@ export function edgeSpec(): TargetSpec {
         // Imported lazily (and from the snapshot, so the helper runs wrangler there):
         // while the server package is incomplete a failure here becomes an error row.
         const mod = (await import(pathToFileURL(join(root, HELPER)).href)) as LocalWorkerModule;
-        const worker = await mod.startLocalWorker({});
+        // The admin token and debug routes only add routes: the catalog workloads seed and list with them.
+        const worker = await mod.startLocalWorker({ vars: EDGE_VARS });
         return {
           id: "edge",
           label: "edge (workerd)",

@@ -1,5 +1,6 @@
 /** The workload list, in the order they run and appear in the report. */
 import { concurrentManyStreams, concurrentOneStream, sequentialAppends } from "./appends.ts";
+import { catalogList100k, catalogList10k } from "./catalog.ts";
 import { catchUpRead } from "./catch-up.ts";
 import { catchUpHot, catchUpSealed } from "./catch-up-tiers.ts";
 import { estuaryWorkloads } from "./estuary.ts";
@@ -18,4 +19,6 @@ export const WORKLOADS: readonly Workload[] = [
   catchUpSealed,
   ...liveWorkloads,
   ...estuaryWorkloads,
+  catalogList10k,
+  catalogList100k,
 ];

@@ -91,8 +91,13 @@ export class ColdStorage {
 
   private overThreshold(m: StreamMeta): boolean {
     const start = this.d.host.segments.last()?.end ?? ownStart(m);
-    this.hotMessages ??= this.d.host.store.countMessages(start, m.tail);
-    return needsRotation(m.tail - start, this.hotMessages, this.d.limits);
+    return needsRotation(m.tail - start, this.hotMessageCount(m), this.d.limits);
+  }
+
+  /** Messages in the hot log: counted once, then kept up to date by `appended`. */
+  hotMessageCount(m: StreamMeta): number {
+    this.hotMessages ??= this.d.host.store.countMessages(this.d.host.segments.last()?.end ?? ownStart(m), m.tail);
+    return this.hotMessages;
   }
 
   /**

@@ -31,9 +31,14 @@ import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
-import { Fanout, type FanoutReport, type FanoutWork } from "../estuary/fanout.js";
+import { Fanout, type FanoutReport, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
-import { readEstuaryConfig } from "../estuary/config.js";
+import { catalogReporter } from "../catalog/stream-hook.js";
+import type { CatalogReporter } from "../catalog/reporter.js";
+import { inspectStream, type Inspection } from "../catalog/inspect.js";
+import { fanoutHostOf } from "../estuary/source-host.js";
+import { claimSessionStream } from "../estuary/session-stream.js";
+import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
 
 const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
@@ -44,8 +49,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly store: StreamStore;
   /** Estuary: this stream's subscribers and fan-out outbox (src/estuary). */
   readonly outbox: OutboxStore;
-  readonly queueThreshold: number;
   private readonly fanout: Fanout;
+  /** Test-only estuary fault switches (`DEBUG_ENDPOINTS`). */
+  private readonly faults = new EstuaryFaults();
   private readonly sql: CountingSql;
   readonly segments: SegmentIndex;
   readonly doId: string;
@@ -55,6 +61,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly maxReadBytes: number;
   readonly hotStorageLimitBytes: number;
   private readonly cold: ColdStorage;
+  /** Reports this stream to the project's catalog (src/catalog). */
+  private readonly catalog: CatalogReporter;
   /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   /** Test-only fault switch: how many fork-source releases fail next. */
@@ -88,9 +96,15 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.store.ensureSchema();
     this.outbox = new OutboxStore(this.sql);
     this.outbox.ensureSchema();
-    this.queueThreshold = readEstuaryConfig(env).queueThreshold;
-    this.fanout = new Fanout(this);
+    this.fanout = new Fanout(fanoutHostOf(this, env));
     this.fanout.resume();
+    this.catalog = catalogReporter({
+      env,
+      sql: this.sql,
+      current: () => this.loadRaw(),
+      hotMessages: (m) => this.cold.hotMessageCount(m),
+      armAlarm: (at) => this.armAlarm(at),
+    });
   }
 
   // ---- RPC surface used by the edge -------------------------------------
@@ -122,7 +136,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** PUT */
   create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
     this.served.writes += 1;
-    return this.exclusive(async () => {
+    const op = this.exclusive(async () => {
       // A fork whose source release is still pending keeps a tombstone; finish
       // the release before a new stream replaces it, or the source's count stays high.
       const raw = this.loadRaw();
@@ -139,12 +153,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       }
       return createStream(this, req, body);
     });
+    return this.reported(op, req.key);
   }
 
   /** POST */
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
     this.served.writes += 1;
-    return appendToStream(this, req, body);
+    return this.reported(this.faults.append(() => appendToStream(this, req, body), body));
   }
 
   /** GET (catch-up and long-poll) */
@@ -174,7 +189,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** DELETE: soft-delete while forks reference the stream, otherwise destroy. */
   remove(): Promise<Result<{ softDeleted: boolean }>> {
     this.served.writes += 1;
-    return this.exclusive(async () => {
+    const key = this.loadRaw()?.key;
+    const op = this.exclusive(async (): Promise<Result<{ softDeleted: boolean }>> => {
       const m = this.meta();
       if (!m) return failure(404, "not_found", "Stream not found");
       if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
@@ -188,23 +204,39 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       await this.destroy(m);
       return { ok: true, softDeleted: false };
     });
+    return this.reported(op, key);
   }
 
   // ---- RPC surface used by estuary sessions and the fan-out queue ---------
 
   /** An estuary session subscribes to this stream. */
-  async addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
-    return this.fanout.subscribe(session, Date.now());
+  addSubscriber(session: string): Promise<Result<{ created: boolean }>> {
+    return this.reported(
+      this.faults.loseReply("loseSubscribe", async () => this.fanout.subscribe(session, Date.now())),
+    );
   }
 
   /** An estuary session unsubscribes; false when it was not subscribed. */
-  async removeSubscriber(session: string): Promise<boolean> {
-    return this.fanout.unsubscribe(session);
+  removeSubscriber(session: string): Promise<boolean> {
+    return this.reported(this.faults.loseReply("loseUnsubscribe", async () => this.fanout.unsubscribe(session)));
   }
 
-  /** This stream is an estuary session's stream (so it can never be a source). */
-  async markSession(): Promise<void> {
-    this.outbox.markSession();
+  /** A parked subscription resumes with the next message; returns its gap. */
+  async resumeSubscriber(session: string): Promise<Result<ResumeOk>> {
+    return this.fanout.resumeSubscriber(session);
+  }
+
+  /** Deletes this stream only if it is an estuary session's stream (409 otherwise). */
+  async removeSessionStream(): Promise<Result<{ softDeleted: boolean }>> {
+    if (!this.outbox.isSession()) return failure(409, "conflict", "Not an estuary session's stream");
+    return this.remove();
+  }
+
+  /** Creates this stream as an estuary session's stream (409 when another stream holds the name). */
+  claimSessionStream(key: string): Promise<Result<{ created: boolean }>> {
+    this.served.writes += 1;
+    const op = this.exclusive(() => claimSessionStream(this, this.outbox, key)).finally(() => this.catalog.refresh());
+    return this.reported(op, key);
   }
 
   /** Queue consumer: rows owed to these sessions. */
@@ -213,8 +245,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** Queue consumer: what it delivered; returns sessions still owed rows. */
-  async fanoutReport(reports: FanoutReport[]): Promise<string[]> {
-    return this.fanout.report(reports);
+  fanoutReport(reports: FanoutReport[]): Promise<string[]> {
+    return this.faults.loseReply("loseReport", async () => this.fanout.report(reports));
   }
 
   /** Queue consumer: these sessions go back to the queue on the next drain. */
@@ -234,7 +266,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       instance: string | null;
       doId: string;
       databaseBytes: number;
-      estuary: { subscribers: number; outboxRows: number; lastId: number };
+      estuary: ReturnType<OutboxStore["stats"]> & ReturnType<Fanout["stats"]>;
       alarmAt: number | null;
       seals: { attempts: number; failures: number };
     } & Awaited<ReturnType<StreamDO["counters"]>>
@@ -245,7 +277,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       instance: this.loadRaw()?.instance ?? null,
       doId: this.doId,
       databaseBytes: this.storageBytes(),
-      estuary: this.outbox.stats(),
+      estuary: { ...this.outbox.stats(), ...this.fanout.stats() },
       alarmAt: await this.ctx.storage.getAlarm(),
       seals: { ...this.cold.sealStats },
       ...(await this.counters()),
@@ -255,7 +287,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
   async counters(): Promise<
     SqlTotals &
-      FeedHubStats & { feeds: number; constructedAt: number; served: { reads: number; writes: number; other: number } }
+      FeedHubStats & {
+        feeds: number;
+        constructedAt: number;
+        served: { reads: number; writes: number; other: number };
+        catalogWrites: number;
+      }
   > {
     return {
       ...this.sql.totals(),
@@ -263,7 +300,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
       constructedAt: this.constructedAt,
+      catalogWrites: this.catalog.writes,
     };
+  }
+
+  /** Admin inspection (src/catalog/inspect.ts); null when no stream lives here. */
+  async inspect(): Promise<Inspection | null> {
+    const m = this.meta();
+    return m ? inspectStream({ sql: this.sql, doId: this.doId, feeds: this.ctx.getWebSockets().length }, m) : null;
   }
 
   // ---- RPC surface used by forks of this stream --------------------------
@@ -307,6 +351,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (left) this.scheduleExpiry(left);
     });
     await this.fanout.onAlarm();
+    await this.catalog.onAlarm(Date.now());
   }
 
   // ---- cold storage ---------------------------------------------------------
@@ -344,6 +389,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   async debugFailPurges(count: number): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
     this.cold.failPurges = count;
+  }
+
+  /** Test-only (`DEBUG_ENDPOINTS`): sets this stream's estuary fault switches (estuary/faults.ts). */
+  async debugEstuaryFaults(s: EstuaryFaultSwitches): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    this.faults.set(s);
   }
 
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` releases of this fork's source fail. */
@@ -413,23 +464,6 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     void this.ctx.storage.setAlarm(at);
   }
 
-  sessionStream(key: string): StreamDO {
-    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as StreamDO;
-  }
-
-  forgetSubscription(session: string, source: string): void {
-    const stub = this.env.ESTUARY.get(this.env.ESTUARY.idFromName(session));
-    stub.forget(source).catch((e: unknown) => {
-      console.error(
-        JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }),
-      );
-    });
-  }
-
-  queue() {
-    return this.env.FANOUT;
-  }
-
   scheduleExpiry(m: StreamMeta): void {
     const at = m.pendingRelease ? Date.now() + RELEASE_RETRY_MS : expiryTime(m);
     if (at === null || m.state === "soft_deleted") return;
@@ -492,6 +526,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   sealedHot(): void {
     this.cold.resetCount();
+    void this.catalog.sync(Date.now());
   }
 
   publish(m: StreamMeta, start: number, batch: AppendedBatch): void {
@@ -532,6 +567,14 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (this.segments.purges().length > 0) this.scheduleRetry();
     }
     closeFeeds(this.ctx);
+    void this.catalog.sync(Date.now(), m.key);
+  }
+
+  /** Catalog (src/catalog): lifecycle changes of `op` are reported before its caller hears back. */
+  private async reported<T>(op: Promise<T> | T, key?: string): Promise<T> {
+    const r = await op;
+    await this.catalog.sync(Date.now(), key);
+    return r;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

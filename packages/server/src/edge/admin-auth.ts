@@ -56,3 +56,13 @@ export async function requireManage(c: Ctx, name: string): Promise<{ project: Pr
   requireAccess(principal, project, "manage", null);
   return { project, principal };
 }
+
+/**
+ * Authorizes an admin read of a project: the root ADMIN_TOKEN reaches every
+ * project name (stored or not, like the open default project of local dev);
+ * a manage token only its own stored project.
+ */
+export async function requireProjectRead(c: Ctx, name: string): Promise<void> {
+  const { root } = await bearerOf(c);
+  if (!root) await requireManage(c, name);
+}

@@ -7,6 +7,10 @@ import { readConfig, type Env } from "../env.js";
 import { metrics, snapshot } from "../live/metrics.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { adminRoutes } from "./admin-routes.js";
+import { adminReadRoutes } from "./admin-read-routes.js";
+import { edgeMetrics } from "../metrics/edge-metrics.js";
+import { recorderCounters } from "../metrics/recorder.js";
+import { catalogSeedRoute } from "../catalog/debug-seed.js";
 import { requireRoot } from "./admin-auth.js";
 import { streamAuth } from "./auth-middleware.js";
 import { debugRoutes } from "./debug-routes.js";
@@ -45,7 +49,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   };
   app.use("/v1/metrics/*", metricsAccess); // also matches /v1/metrics itself
   // Per-isolate counters (DO requests, feeds, readers held, cache).
-  app.get("/v1/metrics", (c) => c.json(snapshot(), 200, { "cache-control": "no-store" }));
+  app.get("/v1/metrics", (c) => c.json({ ...snapshot(), ...recorderCounters }, 200, { "cache-control": "no-store" }));
   // One stream's own counters, kept by its StreamDO (rows read/written, feed frames sent).
   app.get("/v1/metrics/stream/*", async (c) => {
     const path = check(parseStreamPath(new URL(c.req.url).pathname.replace("/v1/metrics/stream/", STREAM_PREFIX)));
@@ -53,11 +57,15 @@ export function createApp(): Hono<{ Bindings: Env }> {
     return c.json({ stream: path.key, ...counters }, 200, { "cache-control": "no-store" });
   });
 
+  app.route("/v1/_debug/catalog-seed", catalogSeedRoute());
   app.route("/v1/_debug", debugRoutes());
+  app.route("/v1/projects", adminReadRoutes());
   app.route("/v1/projects", adminRoutes());
   app.route("/v1/estuary", estuaryRoutes());
 
   const stream = `${STREAM_PREFIX}*`;
+  // Durable per-minute metrics (src/metrics); counts what the routes below answered.
+  app.use(stream, edgeMetrics());
   // Project lookup, authentication, authorization and limits for every stream route.
   app.use(stream, streamAuth());
   app.put(stream, handlePut);

@@ -50,6 +50,11 @@ export async function authorize(c: Ctx, projectName: string, need: Scope, stream
   return access;
 }
 
+/** The request's authorized project and caller, once `authorize` accepted it (metrics read it). */
+export function accessOf(c: Ctx): Access | undefined {
+  return accessByContext.get(c);
+}
+
 /** True when the request's stream may be cached publicly (its project allows anonymous reads). */
 export function isPublicRequest(c: Ctx): boolean {
   const access = accessByContext.get(c);

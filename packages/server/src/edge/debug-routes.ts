@@ -77,6 +77,13 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     return c.json({ ok: true });
   });
 
+  // Estuary fault switches of one stream (estuary/faults.ts), as a JSON body: lost replies, hung or refused appends.
+  app.post("/estuary-faults/*", async (c) => {
+    const path = await streamOf(c, "estuary-faults");
+    await stubOf(c, path.key).debugEstuaryFaults((await c.req.json()) as Record<string, number>);
+    return c.json({ ok: true });
+  });
+
   app.get("/segments/*", async (c) => {
     const path = await streamOf(c, "segments");
     const bucket = c.env.SEGMENTS;

@@ -21,6 +21,7 @@ import {
 } from "../protocol/sse.js";
 import { readNow, releaseOwnedFeeds, waitForData, type LiveTarget } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
+import { countSseDelivery } from "../metrics/edge-metrics.js";
 
 /** The stream an SSE response reads, and the request it runs in. */
 export type SseTarget = LiveTarget;
@@ -76,6 +77,7 @@ export async function serveSse(
     if (r.upToDate) control.upToDate = true;
     if (eof) control.streamClosed = true;
     await write(out + encodeControl(control));
+    if (data.length > 0) countSseDelivery(target.key, data.length);
     return next;
   };
 

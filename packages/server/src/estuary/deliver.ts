@@ -2,11 +2,14 @@
  * Delivering outbox rows to one session stream, in order, as appends with the
  * source's idempotent-producer triple. Used by the source StreamDO (inline
  * fan-out) and by the queue consumer; a retried row is a producer duplicate,
- * so it is never written twice.
+ * so it is never written twice. Every append is one subrequest of the
+ * caller's budget and has a time limit.
  */
 import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
 import type { Failure, Result } from "../protocol/errors.js";
 import { metrics } from "../live/metrics.js";
+import { estuaryDelivered, estuaryFailed } from "../metrics/estuary-hooks.js";
+import { withTimeout, type Budget } from "./bounded.js";
 import { producerPosition } from "./ids.js";
 import type { OutboxRow } from "./outbox-store.js";
 
@@ -15,9 +18,13 @@ export interface SessionStream {
   append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>>;
 }
 
-/** How a delivery ended; `ackedTo` is the last row id the session now holds. */
+/**
+ * How a delivery ended; `ackedTo` is the last row id the session now holds.
+ * `paused`: the invocation's budget ran out (not a failure; continue later).
+ */
 export type Delivery =
   | { readonly kind: "done"; readonly ackedTo: number }
+  | { readonly kind: "paused"; readonly ackedTo: number }
   | { readonly kind: "retry"; readonly ackedTo: number; readonly error: string }
   | { readonly kind: "prune"; readonly ackedTo: number; readonly reason: string }
   | { readonly kind: "superseded"; readonly ackedTo: number };
@@ -33,27 +40,43 @@ export function verdictOf(f: Failure): "prune" | "superseded" | "retry" {
   return "prune";
 }
 
+/** Limits of one delivery: the invocation's budget and the time one append may take. */
+export interface DeliveryBounds {
+  readonly budget: Budget;
+  readonly timeoutMs: number;
+  /** Subrequests to keep for the caller's own follow-up calls. */
+  readonly reserve?: number;
+}
+
 /** Appends rows (ids after `sub.acked`) to the session stream, stopping at the first refusal. */
 export async function deliverRows(
   stream: SessionStream,
   producerId: string,
   sub: { readonly since: number; readonly acked: number },
   rows: readonly OutboxRow[],
+  bounds: DeliveryBounds,
 ): Promise<Delivery> {
   let ackedTo = sub.acked;
   for (const row of rows) {
     if (row.id <= ackedTo) continue;
+    if (!bounds.budget.take(1, bounds.reserve ?? 0)) return { kind: "paused", ackedTo };
     const { epoch, seq } = producerPosition(sub.since, row.id);
     let r: Result<AppendOk>;
     try {
-      r = await stream.append(
-        { contentType: "application/json", closed: false, producer: { id: producerId, epoch, seq }, streamSeq: null },
-        new Response(row.body).body,
+      r = await withTimeout(
+        stream.append(
+          { contentType: "application/json", closed: false, producer: { id: producerId, epoch, seq }, streamSeq: null },
+          new Response(row.body).body,
+        ),
+        bounds.timeoutMs,
+        "session append",
       );
     } catch (e) {
+      estuaryFailed(producerId);
       return { kind: "retry", ackedTo, error: String(e) };
     }
     if (!r.ok) {
+      estuaryFailed(producerId);
       const verdict = verdictOf(r);
       if (verdict === "retry") return { kind: "retry", ackedTo, error: `${r.status} ${r.code}` };
       if (verdict === "superseded") return { kind: "superseded", ackedTo };
@@ -62,6 +85,7 @@ export async function deliverRows(
     }
     if (r.status === 204) metrics.estuaryDuplicates += 1;
     else metrics.estuaryAppends += 1;
+    estuaryDelivered(producerId, row.id);
     ackedTo = row.id;
   }
   return { kind: "done", ackedTo };

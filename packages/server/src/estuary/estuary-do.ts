@@ -4,13 +4,20 @@
  * subscribes and unsubscribes at each source StreamDO (which keeps the
  * subscriber list next to its outbox); and tears everything down on delete
  * or expiry. Ownership is checked here, on the caller the edge authenticated.
+ *
+ * Every change that calls another object is written down first (the session
+ * row and an intent), then made, then confirmed; the alarm finishes intents a
+ * crash or a lost reply left behind, so a session is always complete (or
+ * expires with everything it touched).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
+import { Budget, withTimeout } from "./bounded.js";
 import { MAX_SUBSCRIPTIONS, readEstuaryConfig } from "./config.js";
+import type { ResumeOk } from "./fanout.js";
 import { sessionKey } from "./ids.js";
-import { SessionStore, type Session } from "./session-store.js";
+import { SessionStore, type Intent, type Session } from "./session-store.js";
 import { viewOf, type SessionView } from "./session-view.js";
 
 /** Who is asking, as the edge authenticated them. */
@@ -30,10 +37,23 @@ export interface SubscribeRequest {
   readonly ttlSeconds: number | null;
 }
 
+/** What a session calls on StreamDOs (its own stream, and its sources). */
+interface StreamCalls {
+  claimSessionStream(key: string): Promise<Result<{ created: boolean }>>;
+  removeSessionStream(): Promise<Result<object>>;
+  addSubscriber(session: string): Promise<Result<{ created: boolean }>>;
+  removeSubscriber(session: string): Promise<boolean>;
+  resumeSubscriber(session: string): Promise<Result<ResumeOk>>;
+}
+
 /** A session answer. */
 export type SessionOk = { readonly session: SessionView };
 
 const RETRY_MS = 30_000;
+/** An unconfirmed subscribe / unsubscribe is finished from the alarm after this. */
+const INTENT_RETRY_MS = 2_000;
+/** Parked subscriptions one refresh resumes. */
+const RESUMES_PER_REFRESH = 50;
 
 /** The per-session Durable Object. */
 export class EstuaryDO extends DurableObject<Env> {
@@ -49,57 +69,39 @@ export class EstuaryDO extends DurableObject<Env> {
   /** Subscribes the session to a source (creating the session and its stream when needed). */
   subscribe(req: SubscribeRequest): Promise<Result<SessionOk & { created: boolean; subscribed: boolean }>> {
     return this.exclusive(async () => {
-      let s = await this.live();
-      if (s && !owns(s, req.caller)) return notOwner(s);
-      if (s && !this.store.has(req.source) && this.store.count() >= MAX_SUBSCRIPTIONS) {
+      const existing = await this.live();
+      if (existing && !owns(existing, req.caller)) return notOwner(existing);
+      if (existing && !this.store.has(req.source) && this.store.count() >= MAX_SUBSCRIPTIONS) {
         return failure(409, "conflict", `A session subscribes to at most ${MAX_SUBSCRIPTIONS} streams`);
       }
-      const key = sessionKey(req.project, req.estuaryId);
-      const stream = this.stream(key);
-      const made = await stream.create(
-        {
-          key,
-          contentType: "application/json",
-          expiry: { ttlSeconds: null, expiresAtMs: null },
-          closed: false,
-          fork: null,
-        },
-        null,
-      );
-      if (!made.ok) {
-        if (made.status === 409 || made.status === 410) {
-          return failure(
-            409,
-            "conflict",
-            `Stream "${req.estuaryId}" already exists and is not an open application/json stream; choose another estuaryId`,
-          );
-        }
-        return made;
-      }
-      await stream.markSession();
-      const added = await this.stream(sessionKey(req.project, req.source)).addSubscriber(key);
-      if (!added.ok) {
-        if (!s && made.created) await stream.remove();
-        return added;
-      }
       const now = Date.now();
-      const created = s === null;
-      const config = readEstuaryConfig(this.env);
-      const ttl = req.ttlSeconds ?? s?.ttlSeconds ?? config.ttlSeconds;
-      s = s ?? {
+      const ttl = req.ttlSeconds ?? existing?.ttlSeconds ?? readEstuaryConfig(this.env).ttlSeconds;
+      const s: Session = existing ?? {
         project: req.project,
         estuaryId: req.estuaryId,
         owner: req.caller.sub,
         createdAt: now,
         ttlSeconds: ttl,
-        expiresAt: 0,
+        expiresAt: now + ttl * 1000,
       };
       const subscribed = !this.store.has(req.source);
+      // The intent commits before any call: a crash from here on leaves a session that finishes or expires.
       this.ctx.storage.transactionSync(() => {
-        this.store.add(req.source, now);
-        this.extend(s, ttl, now);
+        this.store.save(s);
+        if (subscribed) this.store.intend(req.source, "subscribe", now);
       });
-      return { ok: true, created, subscribed, session: viewOf(s, this.store.subscriptions()) };
+      await this.scheduleAlarm(s);
+      const done = subscribed ? await this.finish(s, { stream: req.source, kind: "subscribe" }) : null;
+      if (done === "pending") return unconfirmed("subscribe");
+      if (done && !done.ok) {
+        this.store.settle(req.source);
+        if (!existing && this.store.count() === 0 && this.store.intents().length === 0) await this.teardown(s);
+        else await this.scheduleAlarm(s);
+        return done;
+      }
+      this.extend(s, ttl, Date.now());
+      await this.scheduleAlarm(s);
+      return { ok: true, created: !existing, subscribed, session: viewOf(s, this.store.subscriptions()) };
     });
   }
 
@@ -109,15 +111,15 @@ export class EstuaryDO extends DurableObject<Env> {
       const s = await this.live();
       if (!s) return noSession();
       if (!owns(s, caller)) return notOwner(s);
-      if (!this.store.has(source)) {
+      if (!this.store.has(source) && !this.store.intents().some((i) => i.stream === source)) {
         return failure(404, "not_found", `Session "${s.estuaryId}" is not subscribed to "${source}"`);
       }
-      await this.stream(sessionKey(s.project, source)).removeSubscriber(sessionKey(s.project, s.estuaryId));
-      const now = Date.now();
-      this.ctx.storage.transactionSync(() => {
-        this.store.remove(source);
-        this.extend(s, s.ttlSeconds, now);
-      });
+      this.store.intend(source, "unsubscribe", Date.now());
+      await this.scheduleAlarm(s);
+      const done = await this.finish(s, { stream: source, kind: "unsubscribe" });
+      if (done === "pending") return unconfirmed("unsubscribe");
+      this.extend(s, s.ttlSeconds, Date.now());
+      await this.scheduleAlarm(s);
       return { ok: true, session: viewOf(s, this.store.subscriptions()) };
     });
   }
@@ -132,13 +134,15 @@ export class EstuaryDO extends DurableObject<Env> {
     });
   }
 
-  /** Extends the session's lifetime (optionally with a new TTL). */
+  /** Extends the session's lifetime (optionally with a new TTL) and resumes parked subscriptions. */
   refresh(caller: Caller, ttlSeconds: number | null): Promise<Result<SessionOk>> {
     return this.exclusive(async () => {
       const s = await this.live();
       if (!s) return noSession();
       if (!owns(s, caller)) return notOwner(s);
       this.extend(s, ttlSeconds ?? s.ttlSeconds, Date.now());
+      await this.scheduleAlarm(s);
+      await this.resumeParked(s);
       return { ok: true, session: viewOf(s, this.store.subscriptions()) };
     });
   }
@@ -161,34 +165,86 @@ export class EstuaryDO extends DurableObject<Env> {
     });
   }
 
-  /** Raw facts for tests: whether a session row lives here and the alarm. */
-  async storageStats(): Promise<{ session: boolean; subscriptions: number; alarmAt: number | null }> {
+  /** A source parked this session's subscription (it lagged past the limits). */
+  parked(source: string, p: { at: number; offset: string | null }): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.store.load() && this.store.has(source)) this.store.park(source, p.at, p.offset);
+    });
+  }
+
+  /** Raw facts for tests: whether a session row lives here, its intents and the alarm. */
+  async storageStats(): Promise<{ session: boolean; subscriptions: number; intents: number; alarmAt: number | null }> {
     return {
       session: this.store.load() !== null,
       subscriptions: this.store.count(),
+      intents: this.store.intents().length,
       alarmAt: await this.ctx.storage.getAlarm(),
     };
   }
 
-  /** Expiry: tear the session down; retried later if a source cannot be reached. */
+  /** Expiry (tear the session down) and unfinished intents (finish them); retried later on failure. */
   override async alarm(): Promise<void> {
     await this.exclusive(async () => {
       const s = this.store.load();
       if (!s) return;
-      if (s.expiresAt > Date.now()) {
-        await this.ctx.storage.setAlarm(s.expiresAt);
-        return;
-      }
       try {
-        await this.teardown(s);
+        if (s.expiresAt <= Date.now()) {
+          await this.teardown(s);
+          return;
+        }
+        for (const intent of this.store.intents()) {
+          const done = await this.finish(s, intent);
+          // The source refused for good (e.g. it is gone): the intent is abandoned.
+          if (done !== "pending" && !done.ok) this.store.settle(intent.stream);
+        }
+        await this.scheduleAlarm(s);
       } catch (e) {
-        console.error(JSON.stringify({ msg: "estuary expiry failed; will retry", error: String(e) }));
+        console.error(JSON.stringify({ msg: "estuary session alarm failed; will retry", error: String(e) }));
         await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
       }
     });
   }
 
   // ---- internals ----------------------------------------------------------
+
+  /** Makes the change an intent names at the source and confirms it here; "pending" when the reply did not come. */
+  private async finish(s: Session, intent: Intent): Promise<Result<object> | "pending"> {
+    const key = sessionKey(s.project, s.estuaryId);
+    const source = this.stream(sessionKey(s.project, intent.stream));
+    try {
+      if (intent.kind === "unsubscribe") {
+        await this.bounded(source.removeSubscriber(key));
+        this.store.remove(intent.stream);
+        return { ok: true };
+      }
+      const made = await this.bounded(this.stream(key).claimSessionStream(key));
+      if (!made.ok) return made;
+      const added = await this.bounded(source.addSubscriber(key));
+      if (!added.ok) return added;
+    } catch (e) {
+      console.error(
+        JSON.stringify({ msg: "estuary: a source did not confirm; the alarm finishes it", error: String(e) }),
+      );
+      return "pending";
+    }
+    this.store.add(intent.stream, Date.now());
+    return { ok: true };
+  }
+
+  /** Resumes parked subscriptions: delivery restarts with the next message; the gap is kept in the view. */
+  private async resumeParked(s: Session): Promise<void> {
+    const key = sessionKey(s.project, s.estuaryId);
+    const parked = this.store.subscriptions().filter((x) => x.parkedAt > 0);
+    for (const sub of parked.slice(0, RESUMES_PER_REFRESH)) {
+      try {
+        const r = await this.bounded(this.stream(sessionKey(s.project, sub.stream)).resumeSubscriber(key));
+        if (r.ok) this.store.resumed(sub.stream, { from: r.parkedOffset, to: r.resumedAt });
+        else if (r.status === 409) this.store.resumed(sub.stream, null);
+      } catch (e) {
+        console.error(JSON.stringify({ msg: "estuary: resuming a parked subscription failed", error: String(e) }));
+      }
+    }
+  }
 
   /** The session unless it has expired (an expired one is torn down first). */
   private async live(): Promise<Session | null> {
@@ -203,18 +259,40 @@ export class EstuaryDO extends DurableObject<Env> {
     s.ttlSeconds = ttlSeconds;
     s.expiresAt = now + ttlSeconds * 1000;
     this.store.save(s);
-    void this.ctx.storage.setAlarm(s.expiresAt);
   }
 
-  /** Unsubscribes from every source, deletes the session stream, wipes this object. */
+  /** The alarm: at expiry, or sooner while an intent is unfinished. */
+  private async scheduleAlarm(s: Session): Promise<void> {
+    const at = this.store.intents().length > 0 ? Math.min(s.expiresAt, Date.now() + INTENT_RETRY_MS) : s.expiresAt;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * Unsubscribes from every source (and every source an intent may have
+   * reached), deletes the session stream, wipes this object. Within one
+   * invocation's budget: the rest continues from the alarm, the session already gone.
+   */
   private async teardown(s: Session): Promise<void> {
     const key = sessionKey(s.project, s.estuaryId);
-    for (const sub of this.store.subscriptions()) {
-      await this.stream(sessionKey(s.project, sub.stream)).removeSubscriber(key);
-      this.store.remove(sub.stream);
+    const budget = new Budget(readEstuaryConfig(this.env).subrequestBudget);
+    const sources = new Set([
+      ...this.store.subscriptions().map((x) => x.stream),
+      ...this.store.intents().map((i) => i.stream),
+    ]);
+    for (const stream of sources) {
+      if (!budget.take(1, 1)) {
+        s.expiresAt = Math.min(s.expiresAt, Date.now());
+        this.store.save(s);
+        await this.ctx.storage.setAlarm(Date.now() + 1_000);
+        return;
+      }
+      await this.bounded(this.stream(sessionKey(s.project, stream)).removeSubscriber(key));
+      this.store.remove(stream);
     }
-    const removed = await this.stream(key).remove();
-    if (!removed.ok && removed.status !== 404 && removed.status !== 410) {
+    budget.spend(1);
+    // Only a stream this session created is deleted (409: the name holds someone else's stream).
+    const removed = await this.bounded(this.stream(key).removeSessionStream());
+    if (!removed.ok && ![404, 409, 410].includes(removed.status)) {
       throw new Error(`deleting session stream: ${removed.status} ${removed.message}`);
     }
     await this.ctx.storage.deleteAlarm();
@@ -222,8 +300,13 @@ export class EstuaryDO extends DurableObject<Env> {
     this.store.ensureSchema();
   }
 
-  private stream(key: string) {
-    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key));
+  private bounded<T>(p: PromiseLike<T>): Promise<T> {
+    const ms = readEstuaryConfig(this.env).callTimeoutMs;
+    return withTimeout(p, ms, "estuary source call");
+  }
+
+  private stream(key: string): StreamCalls {
+    return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as StreamCalls;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -247,4 +330,13 @@ function notOwner(s: Session): Failure {
 
 function noSession(): Failure {
   return failure(404, "not_found", "Estuary session not found");
+}
+
+function unconfirmed(what: string): Failure {
+  return failure(
+    503,
+    "unavailable",
+    `The source did not confirm the ${what} in time; it is finished in the background (retrying is safe)`,
+    { "retry-after": "2" },
+  );
 }

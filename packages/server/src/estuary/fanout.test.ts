@@ -9,8 +9,9 @@ import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
 import type { StreamMeta } from "../do/meta.js";
 import { failure, type Result } from "../protocol/errors.js";
 import { decideProducer, type ProducerState } from "../protocol/producer.js";
+import { Budget } from "./bounded.js";
 import { deliverRows } from "./deliver.js";
-import { Fanout, type FanoutHost, type FanoutMessage } from "./fanout.js";
+import { Fanout, QUEUE_STALE_MS, type FanoutHost, type FanoutMessage } from "./fanout.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
 
 /** The in-memory outbox. */
@@ -33,10 +34,24 @@ class MemoryOutbox implements Outbox {
   get(session: string): Subscriber | null {
     return this.subs.get(session) ?? null;
   }
-  add(session: string, instance: string): Subscriber {
-    const s = { session, instance, since: this.last, acked: this.last, queued: this.last, queuedAt: 0 };
-    this.subs.set(session, s);
-    return s;
+  add(session: string, instance: string): void {
+    this.subs.set(session, {
+      session,
+      instance,
+      since: this.last,
+      acked: this.last,
+      queuedAt: 0,
+      attempts: 0,
+      retryAt: 0,
+      failingSince: 0,
+      parkedAt: 0,
+      parkedOffset: null,
+      notified: false,
+    });
+  }
+  private patch(session: string, p: Partial<Subscriber>): void {
+    const s = this.subs.get(session);
+    if (s) this.subs.set(session, { ...s, ...p });
   }
   remove(session: string): boolean {
     const had = this.subs.delete(session);
@@ -48,11 +63,11 @@ class MemoryOutbox implements Outbox {
   }
   pending(): Subscriber[] {
     return [...this.subs.values()]
-      .filter((s) => s.acked < this.last)
+      .filter((s) => s.acked < this.last && s.parkedAt === 0)
       .sort((a, b) => a.session.localeCompare(b.session));
   }
   some(sessions: readonly string[]): Subscriber[] {
-    return sessions.flatMap((s) => (this.subs.has(s) ? [this.subs.get(s)!] : []));
+    return sessions.flatMap((s) => (this.subs.get(s)?.parkedAt === 0 ? [this.subs.get(s)!] : []));
   }
   rowsAfter(after: number, limit: number): OutboxRow[] {
     return [...this.rows]
@@ -63,31 +78,66 @@ class MemoryOutbox implements Outbox {
   }
   ack(session: string, since: number, id: number): void {
     const s = this.subs.get(session);
-    if (s && s.since === since) this.subs.set(session, { ...s, acked: Math.max(s.acked, id) });
+    if (!s || s.since !== since) return;
+    const progress = id > s.acked ? { attempts: 0, retryAt: 0, failingSince: 0 } : {};
+    this.patch(session, { acked: Math.max(s.acked, id), ...progress });
   }
-  markQueued(sessions: readonly string[], id: number, now: number): void {
-    for (const k of sessions) {
-      const s = this.subs.get(k);
-      if (s) this.subs.set(k, { ...s, queued: id, queuedAt: now });
-    }
+  failed(session: string, since: number, now: number, retryAt: number): void {
+    const s = this.subs.get(session);
+    if (!s || s.since !== since) return;
+    this.patch(session, { attempts: s.attempts + 1, retryAt, failingSince: s.failingSince || now });
+  }
+  markQueued(sessions: readonly string[], now: number): void {
+    for (const k of sessions) this.patch(k, { queuedAt: now });
+  }
+  park(session: string, now: number, offset: string | null): void {
+    this.patch(session, { parkedAt: now, parkedOffset: offset, notified: false, queuedAt: 0 });
+    this.trim();
+  }
+  unnotified(limit: number): Subscriber[] {
+    return [...this.subs.values()].filter((s) => s.parkedAt > 0 && !s.notified).slice(0, limit);
+  }
+  markNotified(session: string, parkedAt: number): void {
+    if (this.subs.get(session)?.parkedAt === parkedAt) this.patch(session, { notified: true });
+  }
+  resume(session: string): { parkedOffset: string | null } | null {
+    const s = this.subs.get(session);
+    if (!s || s.parkedAt === 0) return null;
+    this.patch(session, {
+      since: this.last,
+      acked: this.last,
+      parkedAt: 0,
+      parkedOffset: null,
+      attempts: 0,
+      retryAt: 0,
+      failingSince: 0,
+    });
+    return { parkedOffset: s.parkedOffset };
   }
   trim(): void {
-    const min = this.subs.size === 0 ? this.last : Math.min(...[...this.subs.values()].map((s) => s.acked));
+    const live = [...this.subs.values()].filter((s) => s.parkedAt === 0);
+    const min = live.length === 0 ? this.last : Math.min(...live.map((s) => s.acked));
     for (const id of [...this.rows.keys()]) if (id <= min) this.rows.delete(id);
   }
   sessions(): string[] {
     return [...this.subs.keys()];
   }
+  /** Test clock: every backoff has passed. */
+  due(): void {
+    for (const k of this.subs.keys()) this.patch(k, { retryAt: 0 });
+  }
   clear(): void {
     this.subs.clear();
     this.rows.clear();
   }
-  stats(): { subscribers: number; outboxRows: number; lastId: number } {
-    return { subscribers: this.subs.size, outboxRows: this.rows.size, lastId: this.last };
+  stats(): { subscribers: number; outboxRows: number; lastId: number; parked: number } {
+    const parked = [...this.subs.values()].filter((s) => s.parkedAt > 0).length;
+    return { subscribers: this.subs.size, outboxRows: this.rows.size, lastId: this.last, parked };
   }
 }
 
 const enc = new TextEncoder();
+const bounds = () => ({ budget: new Budget(1000), timeoutMs: 100 });
 const info = {
   instance: "i",
   contentType: "application/json",
@@ -103,9 +153,16 @@ class FakeSession {
   stored: string[] = [];
   failures = 0;
   loseAnswers = 0;
+  hang = 0;
   gone = false;
+  calls = 0;
   async append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
+    this.calls += 1;
     const text = await new Response(body).text();
+    if (this.hang > 0) {
+      this.hang -= 1;
+      return new Promise(() => {});
+    }
     if (this.gone) return failure(404, "not_found", "Stream not found");
     if (this.failures > 0) {
       this.failures -= 1;
@@ -155,7 +212,8 @@ class Host implements FanoutHost {
   alarms: number[] = [];
   forgotten: string[] = [];
   sent: FanoutMessage[] = [];
-  queueThreshold = 2;
+  limits = { queueThreshold: 2, subrequestBudget: 1000, callTimeoutMs: 100, parkAfterMs: 60_000, parkLagRows: 1000 };
+  parkedNotices: string[] = [];
   maxAppendBytes = 4 * 1024 * 1024;
   useQueue = false;
   meta(): StreamMeta | null {
@@ -171,8 +229,20 @@ class Host implements FanoutHost {
   armAlarm(at: number): void {
     this.alarms.push(at);
   }
-  forgetSubscription(session: string, source: string): void {
+  async forgetSubscription(session: string, source: string): Promise<void> {
     this.forgotten.push(`${session} from ${source}`);
+  }
+  async notifyParked(session: string, source: string, p: { offset: string | null }): Promise<void> {
+    this.parkedNotices.push(`${session} from ${source} at ${p.offset}`);
+  }
+  /** Fires the alarms that are due, as the runtime would (until none is due or `rounds` ran). */
+  async runAlarms(fanout: Fanout, rounds = 50): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      await fanout.onAlarm();
+      if (this.outbox.pending().length === 0) return;
+      const soonest = Math.min(...this.outbox.pending().map((s) => s.retryAt));
+      if (soonest > Date.now()) await new Promise((r) => setTimeout(r, Math.min(50, soonest - Date.now())));
+    }
   }
   queue(): Queue<FanoutMessage> | undefined {
     if (!this.useQueue) return undefined;
@@ -204,7 +274,7 @@ describe("fan-out driver", () => {
     const { host, fanout } = setUp([]);
     publish(host, fanout, [1]);
     await fanout.settled();
-    expect(host.outbox.stats()).toEqual({ subscribers: 0, outboxRows: 0, lastId: 0 });
+    expect(host.outbox.stats()).toEqual({ subscribers: 0, outboxRows: 0, lastId: 0, parked: 0 });
     expect(host.alarms).toEqual([]);
   });
 
@@ -234,7 +304,12 @@ describe("fan-out driver", () => {
     expect(host.session("p/b").data()).toEqual([]);
     const retryAt = host.alarms.at(-1)!;
     expect(retryAt).toBeGreaterThan(Date.now());
-    for (let i = 0; i < 3; i++) await fanout.onAlarm();
+    // Only the failing session waits: its backoff is its own.
+    expect(host.outbox.get("p/b")).toMatchObject({ attempts: 1, acked: 0 });
+    for (let i = 0; i < 3; i++) {
+      host.outbox.due();
+      await fanout.onAlarm();
+    }
     await fanout.settled();
     for (const s of ["p/a", "p/b", "p/c"]) expect(host.session(s).data(), s).toEqual([1, 2, 3]);
     expect(host.outbox.stats().outboxRows).toBe(0);
@@ -251,15 +326,13 @@ describe("fan-out driver", () => {
     expect(host.outbox.stats()).toMatchObject({ subscribers: 1, outboxRows: 0 });
   });
 
-  test("above the threshold: one queue message per session; work + report deliver and trim", async () => {
+  test("above the threshold: one queue message for many sessions; work + report deliver and trim", async () => {
     const { host, fanout } = setUp(["p/a", "p/b", "p/c"]);
     host.useQueue = true;
     publish(host, fanout, [1]);
     publish(host, fanout, [2]);
     await fanout.settled();
-    expect(new Set(host.sent.map((m) => `${m.source}>${m.session}`))).toEqual(
-      new Set(["p/src>p/a", "p/src>p/b", "p/src>p/c"]),
-    );
+    expect(host.sent).toEqual([{ source: "p/src", sessions: ["p/a", "p/b", "p/c"] }]);
     expect(host.session("p/a").data()).toEqual([]); // the source itself appended nothing
     // An alarm with nothing new does not hand the same sessions over again.
     const sent = host.sent.length;
@@ -270,7 +343,7 @@ describe("fan-out driver", () => {
     expect(work.rows.map((r) => r.id)).toEqual([1, 2]);
     const reports = [];
     for (const sub of work.subs) {
-      const d = await deliverRows(host.session(sub.session), work.producerId, sub, work.rows);
+      const d = await deliverRows(host.session(sub.session), work.producerId, sub, work.rows, bounds());
       reports.push({ session: sub.session, since: sub.since, ackedTo: d.ackedTo, prune: d.kind === "prune" });
     }
     expect(fanout.report(reports)).toEqual([]);
@@ -278,7 +351,9 @@ describe("fan-out driver", () => {
     expect(host.outbox.stats().outboxRows).toBe(0);
     // A redelivered queue message finds nothing owed and writes nothing twice.
     const again = fanout.work(["p/a"])!;
-    expect(await deliverRows(host.session("p/a"), again.producerId, again.subs[0]!, again.rows)).toMatchObject({
+    expect(
+      await deliverRows(host.session("p/a"), again.producerId, again.subs[0]!, again.rows, bounds()),
+    ).toMatchObject({
       kind: "done",
     });
     expect(host.session("p/a").data()).toEqual([1, 2]);
@@ -297,7 +372,8 @@ describe("fan-out driver", () => {
     expect(host.alarms.at(-1)!).toBeLessThanOrEqual(Date.now());
     expect(host.alarms.at(-1)!).toBeGreaterThanOrEqual(before);
     await restarted.onAlarm();
-    expect(host.sent.length).toBe(sent + 3);
+    expect(host.sent.length).toBe(sent + 1);
+    expect(host.sent.at(-1)!.sessions).toEqual(["p/a", "p/b", "p/c"]);
   });
 
   test("when the source stream is gone, its subscribers and undelivered rows go with it", async () => {
@@ -328,5 +404,89 @@ describe("fan-out driver", () => {
     expect(host.outbox.get("p/a")).toBeNull();
     host.m = null as unknown as StreamMeta;
     expect(fanout.subscribe("p/c", 0)).toMatchObject({ ok: false, status: 404 });
+  });
+
+  test("a drain stays inside its subrequest budget and the alarm carries on until all are delivered", async () => {
+    const sessions = Array.from({ length: 30 }, (_, i) => `p/s${String(i).padStart(2, "0")}`);
+    const { host, fanout } = setUp(sessions);
+    host.limits = { ...host.limits, queueThreshold: 1000, subrequestBudget: 25 };
+    for (let i = 0; i < 4; i++) publish(host, fanout, [i]);
+    await fanout.settled();
+    // 30 sessions × 4 rows = 120 appends: no drain makes more than 25.
+    for (let i = 0; i < 20 && host.outbox.pending().length > 0; i++) await fanout.onAlarm();
+    for (const s of sessions) expect(host.session(s).data(), s).toEqual([0, 1, 2, 3]);
+    const calls = sessions.reduce((n, s) => n + host.session(s).calls, 0);
+    expect(calls).toBe(120);
+    expect(fanout.stats().subrequests.max).toBeLessThanOrEqual(25);
+    expect(fanout.stats().subrequests.drains).toBeGreaterThanOrEqual(5);
+  });
+
+  test("a hung session append is cut off; the others finish, and the hung one is retried", async () => {
+    const { host, fanout } = setUp(["p/a", "p/b", "p/c"]);
+    host.session("p/b").hang = 1;
+    publish(host, fanout, [1]);
+    await fanout.settled();
+    expect(host.session("p/a").data()).toEqual([1]);
+    expect(host.session("p/c").data()).toEqual([1]);
+    expect(host.outbox.get("p/b")).toMatchObject({ acked: 0, attempts: 1 });
+    host.outbox.due();
+    await fanout.onAlarm();
+    expect(host.session("p/b").data()).toEqual([1]);
+    expect(host.outbox.stats().outboxRows).toBe(0);
+  });
+
+  test("a queue hand-off nobody reports is delivered by the source itself once stale", async () => {
+    const { host, fanout } = setUp(["p/a", "p/b", "p/c"]);
+    host.useQueue = true;
+    publish(host, fanout, [1]);
+    await fanout.settled();
+    expect(host.sent).toHaveLength(1);
+    // The message is lost: nobody works on it. Once stale, the alarm delivers inline.
+    host.outbox.markQueued(["p/a", "p/b", "p/c"], Date.now() - QUEUE_STALE_MS - 1);
+    await fanout.onAlarm();
+    for (const s of ["p/a", "p/b", "p/c"]) expect(host.session(s).data(), s).toEqual([1]);
+    expect(host.outbox.stats().outboxRows).toBe(0);
+  });
+
+  test("a subscriber failing past the limit is parked, stops pinning the outbox, is told, and resumes", async () => {
+    const { host, fanout } = setUp(["p/a", "p/b"]);
+    host.limits = { ...host.limits, parkAfterMs: 1_000 };
+    host.session("p/b").failures = 1_000;
+    publish(host, fanout, [1]);
+    await fanout.settled();
+    expect(host.outbox.stats()).toMatchObject({ outboxRows: 1, parked: 0 });
+    // It has been failing for longer than parkAfterMs:
+    const b = host.outbox.get("p/b")!;
+    host.outbox.subs.set("p/b", { ...b, failingSince: Date.now() - 2_000 });
+    publish(host, fanout, [2]);
+    await fanout.settled();
+    expect(host.outbox.stats()).toMatchObject({ outboxRows: 0, parked: 1 });
+    expect(host.outbox.get("p/b")!.parkedOffset).toBe("0000000000000000_0000000000000000");
+    expect(host.parkedNotices).toEqual(["p/b from src at 0000000000000000_0000000000000000"]);
+    expect(host.session("p/a").data()).toEqual([1, 2]);
+    // Parked subscribers get nothing and hold nothing.
+    publish(host, fanout, [3]);
+    await fanout.settled();
+    expect(host.outbox.stats().outboxRows).toBe(0);
+    // Resume: delivery restarts with the next message, in a new epoch.
+    host.session("p/b").failures = 0;
+    expect(fanout.resumeSubscriber("p/b")).toMatchObject({
+      ok: true,
+      parkedOffset: "0000000000000000_0000000000000000",
+    });
+    publish(host, fanout, [4]);
+    await fanout.settled();
+    expect(host.session("p/b").data()).toEqual([4]);
+    expect(fanout.resumeSubscriber("p/b")).toMatchObject({ ok: false, status: 409 });
+  });
+
+  test("a subscriber lagging more rows than the limit is parked even while it answers", async () => {
+    const { host, fanout } = setUp(["p/a", "p/b"]);
+    host.limits = { ...host.limits, parkLagRows: 3 };
+    host.session("p/b").failures = 1_000;
+    for (let i = 0; i < 5; i++) publish(host, fanout, [i]);
+    await fanout.settled();
+    expect(host.outbox.get("p/b")!.parkedAt).toBeGreaterThan(0);
+    expect(host.outbox.stats()).toMatchObject({ outboxRows: 0, parked: 1 });
   });
 });

@@ -1,27 +1,32 @@
 /**
  * The fan-out driver of a source StreamDO. An append writes its envelopes to
- * the outbox in its own transaction (`record`); after the commit `kick`
- * arms a backstop alarm and starts delivering in the background, so a publish
- * never waits for fan-out. Small fan-outs are delivered inline; above the
- * queue threshold each pending subscriber becomes a queue message and the
- * consumer (queue-consumer.ts) delivers and reports back. The outbox stays the
- * source of truth: whatever is not acknowledged is retried from the alarm.
+ * the outbox in its own transaction (`record`); after the commit `kick` arms
+ * a backstop alarm and starts delivering in the background, so a publish
+ * never waits for fan-out. Each drain is one invocation with a subrequest
+ * budget and a time limit per call; what it cannot finish continues from the
+ * alarm. Small fan-outs are delivered inline; above the queue threshold the
+ * pending sessions are handed to the queue, many per message, and the
+ * consumer (queue-consumer.ts) delivers and reports back. A hand-off the
+ * consumer does not report within QUEUE_STALE_MS is delivered inline, so
+ * nothing depends on a queue message arriving. A failing subscriber backs off
+ * on its own and is parked once it lags past the limits (docs/estuary.md).
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { isJsonType } from "../protocol/parse.js";
 import { metrics } from "../live/metrics.js";
+import { estuaryPublished } from "../metrics/estuary-hooks.js";
 import { offsetAt } from "../do/host.js";
 import type { StreamMeta } from "../do/meta.js";
+import { Budget, backoffMs, withTimeout } from "./bounded.js";
+import type { EstuaryConfig } from "./config.js";
 import { deliverRows, type Delivery, type SessionStream } from "./deliver.js";
 import { envelopeLimits, envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
+import { noticeParked, parkLaggards } from "./parking.js";
+import { batchesOf, packSessions, type FanoutMessage } from "./queue-pack.js";
 
-/** A queue message: deliver the pending rows of `source` to `session`. */
-export interface FanoutMessage {
-  readonly source: string;
-  readonly session: string;
-}
+export type { FanoutMessage } from "./queue-pack.js";
 
 /** What the queue consumer gets for a group of sessions of one source. */
 export interface FanoutWork {
@@ -30,12 +35,19 @@ export interface FanoutWork {
   readonly rows: readonly OutboxRow[];
 }
 
-/** What the queue consumer reports per session. */
+/** What the queue consumer reports per session (`failed`: its last append was refused or timed out). */
 export interface FanoutReport {
   readonly session: string;
   readonly since: number;
   readonly ackedTo: number;
   readonly prune: boolean;
+  readonly failed?: boolean;
+}
+
+/** Where a parked subscription's gap is: the first source offset it missed, and where delivery resumed. */
+export interface ResumeOk {
+  readonly parkedOffset: string | null;
+  readonly resumedAt: string;
 }
 
 /** What the driver needs from its StreamDO. */
@@ -43,11 +55,17 @@ export interface FanoutHost {
   readonly outbox: Outbox;
   meta(): StreamMeta | null;
   sessionStream(key: string): SessionStream;
+  /** The alarm hook: the alarm fires no later than `at` and calls `onAlarm`. */
   armAlarm(at: number): void;
-  /** Tells a session (best effort) that the source dropped its subscription. */
-  forgetSubscription(session: string, source: string): void;
+  /** Tells a session that the source dropped its subscription. */
+  forgetSubscription(session: string, source: string): Promise<void>;
+  /** Tells a session that its subscription to `source` is parked. */
+  notifyParked(session: string, source: string, parked: { at: number; offset: string | null }): Promise<void>;
   queue(): Queue<FanoutMessage> | undefined;
-  readonly queueThreshold: number;
+  readonly limits: Pick<
+    EstuaryConfig,
+    "queueThreshold" | "subrequestBudget" | "callTimeoutMs" | "parkAfterMs" | "parkLagRows"
+  >;
   /** The largest append a session stream takes: outbox rows never exceed it. */
   readonly maxAppendBytes: number;
 }
@@ -55,15 +73,13 @@ export interface FanoutHost {
 /** Most subscribers one source stream keeps. */
 export const MAX_SUBSCRIBERS = 10_000;
 const INLINE_CONCURRENCY = 16;
-/** Armed with every outbox write: a crash mid-delivery resumes from this alarm. */
+/** Armed with every outbox write and every drain: a crash mid-delivery resumes from this alarm. */
 const BACKSTOP_MS = 2_000;
-/** A subscriber handed to the queue and not acknowledged within this is sent again. */
-const QUEUE_STALE_MS = 30_000;
-const MAX_BACKOFF_MS = 60_000;
+/** A hand-off the consumer has not reported within this is delivered by the source itself. */
+export const QUEUE_STALE_MS = 30_000;
 const ROWS_PER_CALL = 64;
 const BYTES_PER_CALL = 4 * 1024 * 1024;
-const QUEUE_BATCH = 100;
-/** Inline rounds per drain before yielding to the alarm (bounds a drain that makes no progress). */
+/** Rounds per drain (bounds CPU when rows keep coming). */
 const MAX_ROUNDS = 64;
 
 /** The per-source fan-out driver. */
@@ -71,7 +87,8 @@ export class Fanout {
   private running: Promise<void> | null = null;
   private again = false;
   private written = false;
-  private failures = 0;
+  /** Subrequests of the last drain and the most any drain of this instance made. */
+  private readonly spent = { last: 0, max: 0, drains: 0 };
 
   constructor(private readonly host: FanoutHost) {}
 
@@ -87,7 +104,10 @@ export class Fanout {
       pos += data.length;
       return e;
     });
-    this.host.outbox.write(packRows(envelopes, limits.rowBytes));
+    const rows = packRows(envelopes, limits.rowBytes);
+    this.host.outbox.write(rows);
+    const last = this.host.outbox.lastId();
+    estuaryPublished(m.key, m.instance, last - rows.length + 1, last, envelopes.length);
     this.written = true;
   }
 
@@ -100,14 +120,14 @@ export class Fanout {
   }
 
   /**
-   * After a restart: resume undelivered fan-out. Queue hand-offs made before
-   * are treated as lost (sending again is harmless: deliveries are idempotent).
+   * After a restart: resume undelivered fan-out from the alarm. Queue hand-offs
+   * made before are treated as lost (sending again is harmless: deliveries are idempotent).
    */
   resume(): void {
-    if (this.host.outbox.stats().outboxRows === 0) return;
+    const pending = this.host.outbox.pending();
+    if (pending.length === 0) return;
     this.host.outbox.markQueued(
-      this.host.outbox.pending().map((s) => s.session),
-      0,
+      pending.filter((s) => s.queuedAt > 0).map((s) => s.session),
       0,
     );
     this.host.armAlarm(Date.now());
@@ -116,12 +136,17 @@ export class Fanout {
   /** The alarm: deliver what is pending (and re-arm while anything is left). */
   async onAlarm(): Promise<void> {
     this.start();
-    await this.running;
+    await this.settled();
   }
 
   /** Resolves once no delivery is running (tests). */
   async settled(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Subrequests per drain, for the debug stats. */
+  stats(): { subrequests: { last: number; max: number; drains: number; budget: number } } {
+    return { subrequests: { ...this.spent, budget: this.host.limits.subrequestBudget } };
   }
 
   /** Subscribes a session to this stream (idempotent). */
@@ -140,15 +165,28 @@ export class Fanout {
     return { ok: true, created: true };
   }
 
-  /** The stream is being deleted: tell each subscribed session (best effort) before the tables go. */
+  /** The stream is being deleted: tell its sessions (best effort, within one budget) before the tables go. */
   sourceGone(m: StreamMeta): void {
     const { name } = splitKey(m.key);
-    for (const session of this.host.outbox.sessions()) this.host.forgetSubscription(session, name);
+    const budget = new Budget(this.host.limits.subrequestBudget);
+    for (const session of this.host.outbox.sessions()) {
+      if (!budget.take()) break;
+      void this.bounded(this.host.forgetSubscription(session, name), "forget").catch(() => {});
+    }
   }
 
   /** Unsubscribes a session; false when it was not subscribed. */
   unsubscribe(session: string): boolean {
     return this.host.outbox.remove(session);
+  }
+
+  /** A parked session resumes: delivery restarts with the next message (its gap is returned). */
+  resumeSubscriber(session: string): Result<ResumeOk> {
+    const m = this.host.meta();
+    if (!m) return failure(404, "not_found", "Source stream not found");
+    const r = this.host.outbox.resume(session);
+    if (!r) return failure(409, "conflict", "The subscription is not parked");
+    return { ok: true, parkedOffset: r.parkedOffset, resumedAt: offsetAt(m, m.tail) };
   }
 
   /** Queue consumer: the rows still owed to these sessions. */
@@ -163,51 +201,73 @@ export class Fanout {
     return { producerId: producerIdOf(m.key, m.instance), subs, rows };
   }
 
-  /** Queue consumer: what it delivered. Returns the sessions that are still owed rows. */
+  /** Queue consumer: what it delivered. Returns the sessions it should go on with (still owed rows). */
   report(results: readonly FanoutReport[]): string[] {
     const outbox = this.host.outbox;
+    const now = Date.now();
+    const done: string[] = [];
     for (const r of results) {
-      if (r.prune) this.prune(r.session, r.since);
-      else outbox.ack(r.session, r.since, r.ackedTo);
+      if (r.prune) {
+        this.prune(r.session, r.since);
+        continue;
+      }
+      outbox.ack(r.session, r.since, r.ackedTo);
+      if (r.failed) this.failed(r.session, r.since, now);
     }
     outbox.trim();
     const last = outbox.lastId();
-    return outbox
-      .some(results.map((r) => r.session))
-      .filter((s) => s.acked < last)
-      .map((s) => s.session);
+    const owed: string[] = [];
+    for (const s of outbox.some(results.map((r) => r.session))) {
+      if (s.acked < last && s.retryAt <= now) owed.push(s.session);
+      else done.push(s.session);
+    }
+    // Finished or failing sessions leave the queue; the source hands them out again when needed.
+    outbox.markQueued(done, 0);
+    outbox.markQueued(owed, now);
+    if (done.length > 0) this.host.armAlarm(now + BACKSTOP_MS);
+    return owed;
   }
 
-  /** Queue consumer gave up on these sessions for now: hand them to the queue again on the next drain. */
+  /** Queue consumer ran out of budget for these sessions: hand them to the queue again. */
   requeue(sessions: readonly string[]): void {
-    this.host.outbox.markQueued(sessions, 0, 0);
+    this.host.outbox.markQueued(sessions, 0);
     this.start();
   }
 
-  private start(): void {
+  /**
+   * Starts a drain unless one runs (then it runs again afterwards). A drain
+   * that follows another runs in the same invocation, so it gets only what
+   * the first left of the budget; with little left, the alarm takes over.
+   */
+  private start(left = this.host.limits.subrequestBudget): void {
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    const limit = this.host.limits.subrequestBudget;
+    const budget = new Budget(left);
+    this.running = this.drain(budget)
       .catch((e: unknown) => {
-        this.retryLater(`drain failed: ${String(e)}`);
+        console.error(JSON.stringify({ msg: "estuary fan-out drain failed; the alarm retries", error: String(e) }));
+        this.host.armAlarm(Date.now() + BACKSTOP_MS);
       })
       .finally(() => {
+        const spent = limit - budget.left;
+        this.spent.last = spent;
+        this.spent.max = Math.max(this.spent.max, spent);
+        this.spent.drains += 1;
         this.running = null;
         if (this.again) {
           this.again = false;
-          this.start();
+          if (budget.left > limit / 4) this.start(budget.left);
+          else this.host.armAlarm(Date.now());
         }
       });
   }
 
-  private async drain(): Promise<void> {
+  /** One invocation's worth of delivery; whatever is left is re-armed on the alarm. */
+  private async drain(budget: Budget): Promise<void> {
     for (let round = 0; ; round++) {
-      if (round === MAX_ROUNDS) {
-        this.host.armAlarm(Date.now());
-        return;
-      }
       const m = this.host.meta();
       if (!m) {
         // The stream expired or was deleted: its subscriptions and undelivered fan-out go with it.
@@ -216,72 +276,130 @@ export class Fanout {
       }
       const outbox = this.host.outbox;
       outbox.count(m.instance);
+      const now = Date.now();
+      parkLaggards(this.host, m, now);
+      await noticeParked(this.host, m, budget);
       const pending = outbox.pending();
       if (pending.length === 0) {
         outbox.trim();
-        this.failures = 0;
         return;
       }
+      if (round === MAX_ROUNDS || budget.left <= 0) {
+        this.host.armAlarm(now);
+        return;
+      }
+      // Whatever happens to this invocation, the alarm comes back.
+      this.host.armAlarm(now + BACKSTOP_MS);
+      const ready = pending.filter((s) => s.retryAt <= now);
+      let wake = Math.min(...pending.filter((s) => s.retryAt > now).map((s) => s.retryAt));
+      // Handed to the queue and not yet reported: the consumer has them (until they go stale).
+      const inFlight = ready.filter((s) => s.queuedAt > 0 && now - s.queuedAt <= QUEUE_STALE_MS);
+      if (inFlight.length > 0) wake = Math.min(wake, Math.min(...inFlight.map((s) => s.queuedAt)) + QUEUE_STALE_MS + 1);
+      let inline = ready.filter((s) => !(s.queuedAt > 0 && now - s.queuedAt <= QUEUE_STALE_MS));
       const queue = this.host.queue();
-      if (queue && pending.length > this.host.queueThreshold) {
-        await this.enqueue(queue, m, pending);
+      if (queue && inline.length > this.host.limits.queueThreshold) {
+        const fresh = inline.filter((s) => s.queuedAt === 0);
+        // Stale hand-offs (a lost message, a stalled consumer) are delivered from here.
+        inline = inline.filter((s) => s.queuedAt > 0);
+        if (!(await this.enqueue(queue, m, fresh, budget))) wake = Math.min(wake, Date.now() + 1_000);
+        else wake = Math.min(wake, Date.now() + QUEUE_STALE_MS + 1);
+      }
+      if (inline.length === 0) {
+        if (Number.isFinite(wake)) this.host.armAlarm(wake);
         return;
       }
-      if (!(await this.deliverInline(m, pending))) return;
-    }
-  }
-
-  /** Hands pending subscribers to the queue (those not already waiting there). */
-  private async enqueue(queue: Queue<FanoutMessage>, m: StreamMeta, pending: readonly Subscriber[]): Promise<void> {
-    const now = Date.now();
-    const last = this.host.outbox.lastId();
-    const due = pending.filter((s) => s.queued < last || now - s.queuedAt > QUEUE_STALE_MS).map((s) => s.session);
-    for (let i = 0; i < due.length; i += QUEUE_BATCH) {
-      const chunk = due.slice(i, i + QUEUE_BATCH);
-      await queue.sendBatch(chunk.map((session) => ({ body: { source: m.key, session } })));
-      this.host.outbox.markQueued(chunk, last, now);
-      metrics.estuaryQueueSent += chunk.length;
-    }
-    this.host.armAlarm(now + QUEUE_STALE_MS);
-  }
-
-  /** Delivers to every pending subscriber from here; false when something must be retried later. */
-  private async deliverInline(m: StreamMeta, pending: readonly Subscriber[]): Promise<boolean> {
-    const producerId = producerIdOf(m.key, m.instance);
-    const outcomes: Delivery[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < pending.length) {
-        const sub = pending[next++]!;
-        const rows = this.host.outbox.rowsAfter(sub.acked, ROWS_PER_CALL, BYTES_PER_CALL);
-        const d = await deliverRows(this.host.sessionStream(sub.session), producerId, sub, rows);
-        if (d.kind === "prune") this.prune(sub.session, sub.since);
-        else this.host.outbox.ack(sub.session, sub.since, d.ackedTo);
-        outcomes.push(d);
+      if ((await this.deliverInline(m, inline, budget)) === "paused") {
+        this.host.armAlarm(Date.now());
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(INLINE_CONCURRENCY, pending.length) }, worker));
-    this.host.outbox.trim();
-    const failed = outcomes.find((d) => d.kind === "retry");
-    if (failed && failed.kind === "retry") {
-      this.retryLater(failed.error);
-      return false;
+    }
+  }
+
+  /** Hands sessions to the queue, many per message; false when it could not send them all. */
+  private async enqueue(
+    queue: Queue<FanoutMessage>,
+    m: StreamMeta,
+    subs: readonly Subscriber[],
+    budget: Budget,
+  ): Promise<boolean> {
+    for (const batch of batchesOf(
+      packSessions(
+        m.key,
+        subs.map((s) => s.session),
+      ),
+    )) {
+      if (!budget.take()) return false;
+      try {
+        await this.bounded(queue.sendBatch(batch.map((body) => ({ body }))), "queue send");
+      } catch (e) {
+        console.error(JSON.stringify({ msg: "estuary queue send failed; will retry", error: String(e) }));
+        return false;
+      }
+      this.host.outbox.markQueued(
+        batch.flatMap((b) => b.sessions),
+        Date.now(),
+      );
+      metrics.estuaryQueueSent += batch.length;
     }
     return true;
   }
 
-  private prune(session: string, since: number): void {
+  /** Delivers up to one slice of rows to each subscriber; "paused" when the budget ran out first. */
+  private async deliverInline(m: StreamMeta, subs: readonly Subscriber[], budget: Budget): Promise<"ok" | "paused"> {
+    const producerId = producerIdOf(m.key, m.instance);
+    const bounds = { budget, timeoutMs: this.host.limits.callTimeoutMs };
+    let next = 0;
+    let paused = false;
+    const worker = async () => {
+      while (next < subs.length && !paused) {
+        const sub = subs[next++]!;
+        const rows = this.host.outbox.rowsAfter(sub.acked, ROWS_PER_CALL, BYTES_PER_CALL);
+        const d = await deliverRows(this.host.sessionStream(sub.session), producerId, sub, rows, bounds);
+        this.settle(sub, d, budget);
+        if (d.kind === "paused") paused = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(INLINE_CONCURRENCY, subs.length) }, worker));
+    this.host.outbox.trim();
+    return paused || next < subs.length ? "paused" : "ok";
+  }
+
+  private settle(sub: Subscriber, d: Delivery, budget: Budget): void {
+    const outbox = this.host.outbox;
+    if (d.kind === "prune") {
+      this.prune(sub.session, sub.since, budget);
+      return;
+    }
+    outbox.ack(sub.session, sub.since, d.ackedTo);
+    if (sub.queuedAt > 0) outbox.markQueued([sub.session], 0);
+    if (d.kind === "retry" || d.kind === "superseded") {
+      if (d.kind === "retry") console.error(JSON.stringify({ msg: "estuary delivery will retry", error: d.error }));
+      this.failed(sub.session, sub.since, Date.now());
+    }
+  }
+
+  private failed(session: string, since: number, now: number): void {
+    const s = this.host.outbox.get(session);
+    if (!s) return;
+    const retryAt = now + backoffMs(s.attempts + 1);
+    this.host.outbox.failed(session, since, now, retryAt);
+    this.host.armAlarm(retryAt);
+  }
+
+  private prune(session: string, since: number, budget?: Budget): void {
     const sub = this.host.outbox.get(session);
     if (!sub || sub.since !== since) return;
     this.host.outbox.remove(session);
     const m = this.host.meta();
-    if (m) this.host.forgetSubscription(session, splitKey(m.key).name);
+    if (!m || (budget && !budget.take())) return;
+    void this.bounded(this.host.forgetSubscription(session, splitKey(m.key).name), "forget").catch((e: unknown) => {
+      console.error(
+        JSON.stringify({ msg: "estuary: telling a session about a pruned subscription failed", error: String(e) }),
+      );
+    });
   }
 
-  private retryLater(error: string): void {
-    this.failures += 1;
-    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 10));
-    console.error(JSON.stringify({ msg: "estuary fan-out will retry", delayMs: delay, error }));
-    this.host.armAlarm(Date.now() + delay);
+  private bounded<T>(p: Promise<T>, what: string): Promise<T> {
+    return withTimeout(p, this.host.limits.callTimeoutMs, what);
   }
 }

@@ -2,7 +2,8 @@
  * The estuary tables of a source StreamDO: its subscribers (sessions) and the
  * fan-out outbox. Outbox rows are written in the append's own transaction, so
  * a committed append always has its fan-out intent; a row is deleted once
- * every subscriber has acknowledged it. Synchronous, like the StreamStore.
+ * every subscriber that is not parked has acknowledged it. Synchronous, like
+ * the StreamStore.
  */
 import type { Sql } from "../do/store.js";
 
@@ -27,14 +28,34 @@ CREATE TABLE IF NOT EXISTS estuary_outbox (
 );
 `;
 
+/** Columns added after the first release (added in place to existing tables). */
+const ADDED_COLUMNS: readonly [string, string][] = [
+  ["attempts", "INTEGER NOT NULL DEFAULT 0"],
+  ["retry_at", "INTEGER NOT NULL DEFAULT 0"],
+  ["failing_since", "INTEGER NOT NULL DEFAULT 0"],
+  ["parked_at", "INTEGER NOT NULL DEFAULT 0"],
+  ["parked_offset", "TEXT"],
+  ["notified", "INTEGER NOT NULL DEFAULT 0"],
+];
+
 /** One subscriber of the source. `since` is the last outbox id before it subscribed. */
 export interface Subscriber {
   readonly session: string;
   readonly instance: string;
   readonly since: number;
   readonly acked: number;
-  readonly queued: number;
+  /** When it was handed to the queue and not yet reported back (0: not in flight). */
   readonly queuedAt: number;
+  /** Failed deliveries in a row, the earliest time to try again, and when the failures began. */
+  readonly attempts: number;
+  readonly retryAt: number;
+  readonly failingSince: number;
+  /** Parked (0: not parked): it lagged past the limit and no longer holds outbox rows. */
+  readonly parkedAt: number;
+  /** The source offset of the first message it did not get. */
+  readonly parkedOffset: string | null;
+  /** Whether the session has been told that it is parked. */
+  readonly notified: boolean;
 }
 
 /** One outbox row: a JSON array of envelopes, delivered as one session append. */
@@ -48,8 +69,13 @@ type SubRow = {
   instance: string;
   since: number;
   acked: number;
-  queued: number;
   queued_at: number;
+  attempts: number;
+  retry_at: number;
+  failing_since: number;
+  parked_at: number;
+  parked_offset: string | null;
+  notified: number;
 };
 
 const toSub = (r: SubRow): Subscriber => ({
@@ -57,8 +83,13 @@ const toSub = (r: SubRow): Subscriber => ({
   instance: r.instance,
   since: r.since,
   acked: r.acked,
-  queued: r.queued,
   queuedAt: r.queued_at,
+  attempts: r.attempts,
+  retryAt: r.retry_at,
+  failingSince: r.failing_since,
+  parkedAt: r.parked_at,
+  parkedOffset: r.parked_offset,
+  notified: r.notified === 1,
 });
 
 /** What the fan-out driver uses of the store (an in-memory fake implements it in unit tests). */
@@ -75,7 +106,12 @@ export type Outbox = Pick<
   | "some"
   | "rowsAfter"
   | "ack"
+  | "failed"
   | "markQueued"
+  | "park"
+  | "unnotified"
+  | "markNotified"
+  | "resume"
   | "trim"
   | "stats"
   | "clear"
@@ -91,6 +127,15 @@ export class OutboxStore {
   /** Creates the tables (on first use, and after the stream's storage was wiped). */
   ensureSchema(): void {
     this.sql.exec(SCHEMA);
+    const have = new Set(
+      this.sql
+        .exec<{ name: string }>("PRAGMA table_info(estuary_subscribers)")
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const [name, type] of ADDED_COLUMNS) {
+      if (!have.has(name)) this.sql.exec(`ALTER TABLE estuary_subscribers ADD COLUMN ${name} ${type}`);
+    }
     this.sql.exec("INSERT OR IGNORE INTO estuary_state (id) VALUES (1)");
     this.counted = undefined;
   }
@@ -129,7 +174,7 @@ export class OutboxStore {
   }
 
   /** Adds a subscriber that receives every row written from now on. */
-  add(session: string, instance: string, now: number): Subscriber {
+  add(session: string, instance: string, now: number): void {
     const last = this.lastId();
     this.sql.exec(
       `INSERT OR REPLACE INTO estuary_subscribers (session, instance, since, acked, queued, queued_at, created_at)
@@ -142,7 +187,6 @@ export class OutboxStore {
       now,
     );
     this.counted = undefined;
-    return { session, instance, since: last, acked: last, queued: last, queuedAt: 0 };
   }
 
   /** Removes a subscriber; true when it was there. */
@@ -171,11 +215,11 @@ export class OutboxStore {
       .map((r) => r.session);
   }
 
-  /** Subscribers that have not acknowledged every row. */
+  /** Subscribers that are not parked and have not acknowledged every row. */
   pending(): Subscriber[] {
     const last = this.lastId();
     return this.sql
-      .exec<SubRow>("SELECT * FROM estuary_subscribers WHERE acked < ? ORDER BY session", last)
+      .exec<SubRow>("SELECT * FROM estuary_subscribers WHERE acked < ? AND parked_at = 0 ORDER BY session", last)
       .toArray()
       .map(toSub);
   }
@@ -185,7 +229,7 @@ export class OutboxStore {
     const out: Subscriber[] = [];
     for (const s of sessions) {
       const sub = this.get(s);
-      if (sub) out.push(sub);
+      if (sub && sub.parkedAt === 0) out.push(sub);
     }
     return out;
   }
@@ -206,39 +250,111 @@ export class OutboxStore {
     return rows;
   }
 
-  /** Records that `session` (subscribed at `since`) has every row up to `id`. */
+  /** Records that `session` (subscribed at `since`) has every row up to `id`; progress clears its failures. */
   ack(session: string, since: number, id: number): void {
     this.sql.exec(
-      "UPDATE estuary_subscribers SET acked = max(acked, ?) WHERE session = ? AND since = ?",
+      `UPDATE estuary_subscribers SET
+         attempts = CASE WHEN ? > acked THEN 0 ELSE attempts END,
+         retry_at = CASE WHEN ? > acked THEN 0 ELSE retry_at END,
+         failing_since = CASE WHEN ? > acked THEN 0 ELSE failing_since END,
+         acked = max(acked, ?)
+       WHERE session = ? AND since = ?`,
+      id,
+      id,
+      id,
       id,
       session,
       since,
     );
   }
 
-  /** Records that rows up to `id` were handed to the queue for these sessions. */
-  markQueued(sessions: readonly string[], id: number, now: number): void {
+  /** A delivery to `session` failed: count it and wait until `retryAt`. */
+  failed(session: string, since: number, now: number, retryAt: number): void {
+    this.sql.exec(
+      `UPDATE estuary_subscribers SET attempts = attempts + 1, retry_at = ?,
+         failing_since = CASE WHEN failing_since = 0 THEN ? ELSE failing_since END
+       WHERE session = ? AND since = ?`,
+      retryAt,
+      now,
+      session,
+      since,
+    );
+  }
+
+  /** Records that these sessions were handed to the queue at `now` (0: no longer in flight). */
+  markQueued(sessions: readonly string[], now: number): void {
     for (const s of sessions) {
-      this.sql.exec("UPDATE estuary_subscribers SET queued = ?, queued_at = ? WHERE session = ?", id, now, s);
+      this.sql.exec("UPDATE estuary_subscribers SET queued_at = ? WHERE session = ?", now, s);
     }
   }
 
-  /** Deletes rows every subscriber has acknowledged. */
+  /** Parks a subscriber: it stops holding outbox rows; `offset` is the first message it misses. */
+  park(session: string, now: number, offset: string | null): void {
+    this.sql.exec(
+      "UPDATE estuary_subscribers SET parked_at = ?, parked_offset = ?, notified = 0, queued_at = 0 WHERE session = ?",
+      now,
+      offset,
+      session,
+    );
+    this.trim();
+  }
+
+  /** Parked subscribers whose session has not been told yet. */
+  unnotified(limit: number): Subscriber[] {
+    return this.sql
+      .exec<SubRow>("SELECT * FROM estuary_subscribers WHERE parked_at > 0 AND notified = 0 LIMIT ?", limit)
+      .toArray()
+      .map(toSub);
+  }
+
+  /** The session was told it is parked (at `parkedAt`). */
+  markNotified(session: string, parkedAt: number): void {
+    this.sql.exec("UPDATE estuary_subscribers SET notified = 1 WHERE session = ? AND parked_at = ?", session, parkedAt);
+  }
+
+  /**
+   * Resumes a parked subscriber from the next row written (a new epoch, as a
+   * fresh subscription would get). Returns the parked offset, or null when it was not parked.
+   */
+  resume(session: string): { parkedOffset: string | null } | null {
+    const s = this.get(session);
+    if (!s || s.parkedAt === 0) return null;
+    const last = this.lastId();
+    this.sql.exec(
+      `UPDATE estuary_subscribers SET since = ?, acked = ?, queued = ?, queued_at = 0, attempts = 0, retry_at = 0,
+         failing_since = 0, parked_at = 0, parked_offset = NULL, notified = 0 WHERE session = ?`,
+      last,
+      last,
+      last,
+      session,
+    );
+    return { parkedOffset: s.parkedOffset };
+  }
+
+  /** Deletes rows every subscriber that is not parked has acknowledged. */
   trim(): void {
-    const min = this.sql.exec<{ m: number | null }>("SELECT min(acked) AS m FROM estuary_subscribers").toArray()[0]?.m;
+    const min = this.sql
+      .exec<{ m: number | null }>("SELECT min(acked) AS m FROM estuary_subscribers WHERE parked_at = 0")
+      .toArray()[0]?.m;
     this.sql.exec("DELETE FROM estuary_outbox WHERE id <= ?", min ?? this.lastId());
   }
 
-  /** Drops every subscriber and outbox row (the source stream is gone). */
+  /** Drops every subscriber and outbox row (the stream is gone), and its session mark. */
   clear(): void {
     this.sql.exec("DELETE FROM estuary_subscribers");
     this.sql.exec("DELETE FROM estuary_outbox");
+    this.sql.exec("UPDATE estuary_state SET is_session = 0 WHERE id = 1");
     this.counted = undefined;
   }
 
   /** Row counts, for tests and metrics. */
-  stats(): { subscribers: number; outboxRows: number; lastId: number } {
-    const n = (t: string) => this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${t}`).toArray()[0]?.n ?? 0;
-    return { subscribers: n("estuary_subscribers"), outboxRows: n("estuary_outbox"), lastId: this.lastId() };
+  stats(): { subscribers: number; outboxRows: number; lastId: number; parked: number } {
+    const n = (q: string) => this.sql.exec<{ n: number }>(q).toArray()[0]?.n ?? 0;
+    return {
+      subscribers: n("SELECT count(*) AS n FROM estuary_subscribers"),
+      outboxRows: n("SELECT count(*) AS n FROM estuary_outbox"),
+      lastId: this.lastId(),
+      parked: n("SELECT count(*) AS n FROM estuary_subscribers WHERE parked_at > 0"),
+    };
   }
 }

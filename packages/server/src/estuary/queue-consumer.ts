@@ -1,75 +1,97 @@
 /**
- * The Worker's queue handler for large fan-outs. Messages name a (source,
- * session) pair; they are grouped per source, the owed rows fetched once per
- * group, delivered to each session in order with the source's producer
- * triple, and reported back so the source's outbox can advance. Queue
- * delivery is at least once; the producer triple makes repeats harmless.
+ * The Worker's queue handler for large fan-outs. A message names one source
+ * and many of its sessions; a batch is grouped per source, the owed rows
+ * fetched once per group, delivered to each session in order with the
+ * source's producer triple, and reported back so the source's outbox can
+ * advance. One batch is one invocation: it stays inside the subrequest
+ * budget (what it cannot reach is handed back to the source) and every call
+ * has a time limit, so a hung call never holds the queue. Queue delivery is
+ * at least once; the producer triple makes repeats harmless.
  */
 import type { Env } from "../env.js";
 import { metrics } from "../live/metrics.js";
-import { deliverRows, type Delivery } from "./deliver.js";
-import type { FanoutMessage, FanoutReport } from "./fanout.js";
+import { Budget, withTimeout } from "./bounded.js";
+import { readEstuaryConfig } from "./config.js";
+import { deliverRows } from "./deliver.js";
+import type { FanoutReport } from "./fanout.js";
+import { sessionsOf, type FanoutMessage } from "./queue-pack.js";
 
 const CONCURRENCY = 16;
-/** Rounds of work → deliver → report per group before handing the rest back to the source. */
+/** Calls kept back for a group's report and hand-back. */
+const RESERVE = 2;
+/** Work → deliver → report rounds per group. */
 const MAX_ROUNDS = 8;
 
-function sourceStub(env: Env, key: string) {
+function stub(env: Env, key: string) {
   return env.STREAMS.get(env.STREAMS.idFromName(key));
 }
 
 /** Handles one batch of fan-out messages. */
 export async function consumeFanout(batch: MessageBatch<FanoutMessage>, env: Env): Promise<void> {
   metrics.estuaryQueueBatches += 1;
-  const groups = new Map<string, Message<FanoutMessage>[]>();
+  const config = readEstuaryConfig(env);
+  const budget = new Budget(config.subrequestBudget);
+  const groups = new Map<string, { msgs: Message<FanoutMessage>[]; sessions: Set<string> }>();
   for (const msg of batch.messages) {
-    const list = groups.get(msg.body.source) ?? [];
-    list.push(msg);
-    groups.set(msg.body.source, list);
+    const g = groups.get(msg.body.source) ?? { msgs: [], sessions: new Set<string>() };
+    g.msgs.push(msg);
+    for (const s of sessionsOf(msg.body)) g.sessions.add(s);
+    groups.set(msg.body.source, g);
   }
-  await Promise.all(
-    [...groups].map(async ([source, msgs]) => {
-      try {
-        const retry = await deliverGroup(env, source, [...new Set(msgs.map((m) => m.body.session))]);
-        for (const m of msgs) {
-          if (retry.has(m.body.session)) m.retry({ delaySeconds: Math.min(60, 2 ** m.attempts) });
-          else m.ack();
-        }
-      } catch (e) {
-        console.error(JSON.stringify({ msg: "estuary queue group failed", source, error: String(e) }));
-        for (const m of msgs) m.retry({ delaySeconds: Math.min(60, 2 ** m.attempts) });
-      }
-    }),
-  );
+  // Groups share the budget one after another, so each gets what the others left.
+  for (const [source, g] of groups) {
+    if (budget.left <= RESERVE) {
+      // Nothing left for this group in this invocation: it comes back shortly.
+      for (const m of g.msgs) m.retry({ delaySeconds: 1 });
+      continue;
+    }
+    try {
+      await deliverGroup(env, source, [...g.sessions], budget, config.callTimeoutMs);
+      for (const m of g.msgs) m.ack();
+    } catch (e) {
+      // The source could not be reached: retry later; the source also re-drives stale hand-offs itself.
+      console.error(JSON.stringify({ msg: "estuary queue group failed", source, error: String(e) }));
+      for (const m of g.msgs) m.retry({ delaySeconds: Math.min(60, 5 * m.attempts) });
+    }
+  }
+  metrics.estuaryConsumerSubrequestsLast = budget.spent;
+  metrics.estuaryConsumerSubrequestsMax = Math.max(metrics.estuaryConsumerSubrequestsMax, budget.spent);
 }
 
-/** Delivers one source's rows to its sessions; returns the sessions to retry from the queue. */
-async function deliverGroup(env: Env, source: string, sessions: string[]): Promise<Set<string>> {
-  const stub = sourceStub(env, source);
-  const retry = new Set<string>();
+/** Delivers one source's rows to its sessions, within the budget; the rest goes back to the source. */
+async function deliverGroup(env: Env, source: string, sessions: string[], budget: Budget, timeoutMs: number) {
+  const src = stub(env, source);
+  const call = <T>(p: Promise<T>, what: string) => withTimeout(p, timeoutMs, what);
   let owed = sessions;
   for (let round = 0; round < MAX_ROUNDS && owed.length > 0; round++) {
+    if (!budget.take(1, RESERVE)) break;
     metrics.estuarySourceCalls += 1;
-    const work = await stub.fanoutWork(owed);
-    if (!work) return retry;
+    const work = await call(src.fanoutWork(owed), "fanoutWork");
+    if (!work) return;
     const reports: FanoutReport[] = [];
+    const bounds = { budget, timeoutMs, reserve: RESERVE };
     let next = 0;
     const worker = async () => {
       while (next < work.subs.length) {
         const sub = work.subs[next++]!;
-        const session = env.STREAMS.get(env.STREAMS.idFromName(sub.session));
-        const d: Delivery = await deliverRows(session, work.producerId, sub, work.rows);
-        if (d.kind === "retry") retry.add(sub.session);
-        reports.push({ session: sub.session, since: sub.since, ackedTo: d.ackedTo, prune: d.kind === "prune" });
+        const d = await deliverRows(stub(env, sub.session), work.producerId, sub, work.rows, bounds);
+        reports.push({
+          session: sub.session,
+          since: sub.since,
+          ackedTo: d.ackedTo,
+          prune: d.kind === "prune",
+          failed: d.kind === "retry" || d.kind === "superseded",
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.subs.length) }, worker));
+    budget.spend(1);
     metrics.estuarySourceCalls += 1;
-    owed = (await stub.fanoutReport(reports)).filter((s) => !retry.has(s));
+    owed = await call(src.fanoutReport(reports), "fanoutReport");
   }
   if (owed.length > 0) {
+    budget.spend(1);
     metrics.estuarySourceCalls += 1;
-    await stub.fanoutRequeue(owed);
+    await call(src.fanoutRequeue(owed), "fanoutRequeue");
   }
-  return retry;
 }

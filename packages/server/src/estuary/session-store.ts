@@ -18,7 +18,26 @@ CREATE TABLE IF NOT EXISTS subscriptions (
   stream TEXT PRIMARY KEY,
   created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS intents (
+  stream TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 `;
+
+/** Subscription columns added after the first release (added in place to existing tables). */
+const ADDED_COLUMNS: readonly [string, string][] = [
+  ["parked_at", "INTEGER NOT NULL DEFAULT 0"],
+  ["parked_offset", "TEXT"],
+  ["missed_from", "TEXT"],
+  ["missed_to", "TEXT"],
+];
+
+/** A change to a subscription that was started but not yet confirmed by the source. */
+export interface Intent {
+  readonly stream: string;
+  readonly kind: "subscribe" | "unsubscribe";
+}
 
 /** A session as stored. */
 export interface Session {
@@ -34,7 +53,21 @@ export interface Session {
 export interface Subscription {
   readonly stream: string;
   readonly createdAt: number;
+  /** The source parked this subscription at `parkedAt` (0: not parked); `parkedOffset` is the first message missed. */
+  readonly parkedAt: number;
+  readonly parkedOffset: string | null;
+  /** After a resume: the source range it missed while parked (read it from the source). */
+  readonly missed: { readonly from: string | null; readonly to: string } | null;
 }
+
+type SubscriptionRow = {
+  stream: string;
+  created_at: number;
+  parked_at: number;
+  parked_offset: string | null;
+  missed_from: string | null;
+  missed_to: string | null;
+};
 
 type SessionRow = {
   project: string;
@@ -52,6 +85,15 @@ export class SessionStore {
   /** Creates the tables if missing (after a wipe, or on first use). */
   ensureSchema(): void {
     this.sql.exec(SCHEMA);
+    const have = new Set(
+      this.sql
+        .exec<{ name: string }>("PRAGMA table_info(subscriptions)")
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const [name, type] of ADDED_COLUMNS) {
+      if (!have.has(name)) this.sql.exec(`ALTER TABLE subscriptions ADD COLUMN ${name} ${type}`);
+    }
   }
 
   /** The session, or null when none lives here. */
@@ -85,9 +127,48 @@ export class SessionStore {
   /** The session's subscriptions, by stream name. */
   subscriptions(): Subscription[] {
     return this.sql
-      .exec<{ stream: string; created_at: number }>("SELECT stream, created_at FROM subscriptions ORDER BY stream")
+      .exec<SubscriptionRow>("SELECT * FROM subscriptions ORDER BY stream")
       .toArray()
-      .map((r) => ({ stream: r.stream, createdAt: r.created_at }));
+      .map((r) => ({
+        stream: r.stream,
+        createdAt: r.created_at,
+        parkedAt: r.parked_at,
+        parkedOffset: r.parked_offset,
+        missed: r.missed_to === null ? null : { from: r.missed_from, to: r.missed_to },
+      }));
+  }
+
+  /** Records that the source parked the subscription. */
+  park(stream: string, at: number, offset: string | null): void {
+    this.sql.exec("UPDATE subscriptions SET parked_at = ?, parked_offset = ? WHERE stream = ?", at, offset, stream);
+  }
+
+  /** The subscription resumed; `missed` is the source range it did not receive (null: nothing). */
+  resumed(stream: string, missed: { from: string | null; to: string } | null): void {
+    this.sql.exec(
+      "UPDATE subscriptions SET parked_at = 0, parked_offset = NULL, missed_from = ?, missed_to = ? WHERE stream = ?",
+      missed?.from ?? null,
+      missed?.to ?? null,
+      stream,
+    );
+  }
+
+  /** Unconfirmed subscription changes. */
+  intents(): Intent[] {
+    return this.sql
+      .exec<{ stream: string; kind: string }>("SELECT stream, kind FROM intents ORDER BY stream")
+      .toArray()
+      .map((r) => ({ stream: r.stream, kind: r.kind === "unsubscribe" ? "unsubscribe" : "subscribe" }));
+  }
+
+  /** Records a change before asking the source, so a crash leaves something to finish. */
+  intend(stream: string, kind: Intent["kind"], now: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO intents (stream, kind, created_at) VALUES (?, ?, ?)", stream, kind, now);
+  }
+
+  /** The change to `stream` is finished (or abandoned). */
+  settle(stream: string): void {
+    this.sql.exec("DELETE FROM intents WHERE stream = ?", stream);
   }
 
   /** True when the session subscribes to `stream`. */
@@ -100,13 +181,15 @@ export class SessionStore {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM subscriptions").toArray()[0]?.n ?? 0;
   }
 
-  /** Records a subscription. */
+  /** Records a subscription (confirmed by the source) and settles its intent. */
   add(stream: string, now: number): void {
     this.sql.exec("INSERT OR IGNORE INTO subscriptions (stream, created_at) VALUES (?, ?)", stream, now);
+    this.settle(stream);
   }
 
-  /** Forgets a subscription. */
+  /** Forgets a subscription and any intent about it. */
   remove(stream: string): void {
     this.sql.exec("DELETE FROM subscriptions WHERE stream = ?", stream);
+    this.settle(stream);
   }
 }

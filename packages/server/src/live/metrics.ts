@@ -41,6 +41,9 @@ export const metrics = {
   estuaryQueueBatches: 0,
   /** Calls the queue consumer made to source StreamDOs (work + report). */
   estuarySourceCalls: 0,
+  /** Subrequests of the last queue-consumer invocation and the most any made (bounded by ESTUARY_SUBREQUEST_BUDGET). */
+  estuaryConsumerSubrequestsLast: 0,
+  estuaryConsumerSubrequestsMax: 0,
 };
 
 /** A snapshot of the counters, with `doRequests` (every StreamDO request this isolate made) and its R2 reads. */

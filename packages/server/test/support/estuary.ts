@@ -51,7 +51,12 @@ export interface SessionJson {
   createdAt: string;
   ttlSeconds: number;
   expiresAt: string;
-  subscriptions: { stream: string; subscribedAt: string }[];
+  subscriptions: {
+    stream: string;
+    subscribedAt: string;
+    parked?: { at: string; fromOffset: string | null };
+    missed?: { from: string | null; to: string };
+  }[];
 }
 
 /** Appends a JSON body to a stream; throws unless 204/200. */
@@ -60,6 +65,7 @@ export async function publish(url: string, body: unknown, headers: Record<string
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
+    signal: AbortSignal.timeout(20_000),
   });
   if (res.status !== 204 && res.status !== 200) throw new Error(`publish ${url}: ${res.status} ${await res.text()}`);
 }
@@ -69,7 +75,8 @@ export async function readAll(url: string, headers: Record<string, string> = {})
   const out: Envelope[] = [];
   let offset = "-1";
   for (;;) {
-    const res = await fetch(`${url}?offset=${offset}`, { headers });
+    // A bounded wait: a read that never answers fails the test instead of hanging it.
+    const res = await fetch(`${url}?offset=${offset}`, { headers, signal: AbortSignal.timeout(20_000) });
     if (res.status !== 200) throw new Error(`read ${url}: ${res.status} ${await res.text()}`);
     out.push(...((await res.json()) as Envelope[]));
     offset = res.headers.get("stream-next-offset") ?? offset;
@@ -77,14 +84,51 @@ export async function readAll(url: string, headers: Record<string, string> = {})
   }
 }
 
+/** The estuary part of a source stream's storage facts. */
+export interface SourceEstuaryStats {
+  subscribers: number;
+  outboxRows: number;
+  lastId: number;
+  parked: number;
+  subrequests: { last: number; max: number; drains: number; budget: number };
+}
+
 /** Storage facts of a source stream (`/v1/_debug/storage/...`). */
 export async function sourceStats(
   base: string,
   path: string,
   headers: Record<string, string> = {},
-): Promise<{ meta: boolean; estuary: { subscribers: number; outboxRows: number; lastId: number } }> {
+): Promise<{ meta: boolean; estuary: SourceEstuaryStats }> {
   const res = await fetch(`${base}/v1/_debug/storage/${path}`, { headers });
-  return (await res.json()) as { meta: boolean; estuary: { subscribers: number; outboxRows: number; lastId: number } };
+  return (await res.json()) as { meta: boolean; estuary: SourceEstuaryStats };
+}
+
+/** A session's own storage facts (`/v1/_debug/estuary/default/:id`). */
+export async function sessionStats(
+  base: string,
+  id: string,
+): Promise<{ session: boolean; subscriptions: number; intents: number; alarmAt: number | null }> {
+  const res = await fetch(`${base}/v1/_debug/estuary/default/${id}`);
+  return (await res.json()) as { session: boolean; subscriptions: number; intents: number; alarmAt: number | null };
+}
+
+/** Sets a stream's estuary fault switches (src/estuary/faults.ts); `{}` turns them off. */
+export async function setFaults(base: string, path: string, switches: Record<string, number>): Promise<void> {
+  const res = await fetch(`${base}/v1/_debug/estuary-faults/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(switches),
+  });
+  if (res.status !== 200) throw new Error(`faults ${path}: ${res.status} ${await res.text()}`);
+}
+
+/** Polls `check` every 100 ms until it returns true, or throws `what` after `ms`. */
+export async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The base URL of the shared test Worker. */

@@ -25,6 +25,12 @@ export interface LocalWorkerOptions {
   verbose?: boolean;
   /** Milliseconds to wait for /health (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * wrangler configs to run together in one `wrangler dev` instead of the
+   * server's own (the first listens on the port; the others are reachable by
+   * service binding). `vars` then apply to the first one only.
+   */
+  configs?: string[];
 }
 
 /** A running local Worker. */
@@ -78,6 +84,7 @@ async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
   const args = [
     join(SERVER_DIR, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
+    ...(opts.configs ?? []).flatMap((c) => ["-c", c]),
     "--ip",
     "127.0.0.1",
     "--port",

@@ -1,0 +1,108 @@
+import { describe, expect, test } from "vitest";
+import type { CatalogEntry, CatalogReport } from "./entry.js";
+import { CatalogReporter, type StreamSnapshot } from "./reporter.js";
+
+function harness(intervalMs = 1_000) {
+  const reports: CatalogReport[] = [];
+  const alarms: number[] = [];
+  const timers: { fn: () => void; ms: number }[] = [];
+  let fail = 0;
+  let stream: { instance: string; closed: boolean; tail: number } | null = null;
+  const snapshot = (): StreamSnapshot | null => {
+    const s = stream;
+    if (!s) return null;
+    return {
+      key: "p/s",
+      tail: s.tail,
+      lifecycle: `${s.instance}|${s.closed}`,
+      entry: (lastAppendAt, now) => ({ name: "s", bytes: s.tail, lastAppendAt, reportedAt: now }) as CatalogEntry,
+    };
+  };
+  const r = new CatalogReporter({
+    intervalMs,
+    arm: (at) => alarms.push(at),
+    later: (fn, ms) => timers.push({ fn, ms }),
+    snapshot,
+    sink: () => ({
+      report: async (x) => {
+        if (fail > 0 && fail--) throw new Error("down");
+        reports.push(x);
+        return true;
+      },
+    }),
+  });
+  return {
+    r,
+    reports,
+    alarms,
+    timers,
+    set: (s: typeof stream) => (stream = s),
+    failNext: (n: number) => (fail = n),
+  };
+}
+
+describe("catalog reporter", () => {
+  test("lifecycle changes go out at once; stats at most once per interval", async () => {
+    const h = harness();
+    h.set({ instance: "i1", closed: false, tail: 0 });
+    await h.r.sync(0, "p/s");
+    expect(h.reports.map((x) => x.kind)).toEqual(["upsert"]);
+    for (let t = 1; t <= 2_500; t++) {
+      h.set({ instance: "i1", closed: false, tail: t });
+      await h.r.sync(t);
+    }
+    // 2500 appends over 2.5 s: the create, then one report per second.
+    expect(h.reports).toHaveLength(3);
+    expect(h.alarms).toEqual([]); // stats never touch the durable alarm
+    expect(h.timers.length).toBeLessThanOrEqual(3); // one flush timer per interval at most
+    h.set({ instance: "i1", closed: true, tail: 2_500 });
+    await h.r.sync(2_501);
+    expect(h.reports).toHaveLength(4);
+    h.set(null);
+    await h.r.sync(2_502);
+    expect(h.reports.at(-1)).toMatchObject({ kind: "remove", name: "s" });
+    const versions = h.reports.map((x) => x.version);
+    expect([...versions].sort((a, b) => a - b)).toEqual(versions);
+    expect(new Set(versions).size).toBe(versions.length);
+  });
+
+  test("owed stats are sent by the timer (or the alarm); the last append time is kept", async () => {
+    const h = harness();
+    h.set({ instance: "i1", closed: false, tail: 0 });
+    await h.r.sync(0, "p/s");
+    h.set({ instance: "i1", closed: false, tail: 5 });
+    await h.r.sync(400);
+    expect(h.reports).toHaveLength(1);
+    expect(h.timers).toEqual([{ fn: expect.any(Function), ms: 600 }]);
+    await h.r.onAlarm(999);
+    expect(h.reports).toHaveLength(1);
+    await h.r.onAlarm(1_000);
+    expect(h.reports).toHaveLength(2);
+    const last = h.reports[1]!;
+    expect(last.kind === "upsert" && last.entry).toMatchObject({ bytes: 5, lastAppendAt: 400 });
+    await h.r.onAlarm(5_000); // nothing owed
+    expect(h.reports).toHaveLength(2);
+  });
+
+  test("a failed report is retried with a newer version; a removal is never lost", async () => {
+    const h = harness();
+    h.set({ instance: "i1", closed: false, tail: 0 });
+    await h.r.sync(0, "p/s");
+    h.failNext(1);
+    h.set(null);
+    await h.r.sync(10, "p/s");
+    expect(h.reports).toHaveLength(1);
+    expect(h.alarms.length).toBeGreaterThan(0);
+    await h.r.onAlarm(Date.now() * 2); // far later; the sink works again
+    expect(h.reports.at(-1)).toMatchObject({ kind: "remove" });
+    expect(h.reports.at(-1)!.version).toBeGreaterThan(h.reports[0]!.version);
+  });
+
+  test("after a restart the first operation reports once", async () => {
+    const h = harness();
+    h.set({ instance: "i1", closed: false, tail: 7 });
+    await h.r.sync(100);
+    await h.r.sync(101);
+    expect(h.reports).toHaveLength(1);
+  });
+});
