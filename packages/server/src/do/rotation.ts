@@ -7,11 +7,11 @@
  * orphaned:
  *
  *   1. prepare  — record the segment row as pending (SQLite)
- *   2. upload   — stream the segment object from its rows (deterministic key, same bytes on retry)
+ *   2. upload   — write the segment object (deterministic key, same bytes on retry)
  *   3. head     — write the stream's head, so the edge can find the segment
  *   4. commit   — mark the row sealed and delete its hot rows (one transaction)
  */
-import { SegmentWriter, headKey, infoToMetadata, segmentKey, type SegmentHead } from "../cold/segment-format.js";
+import { encodeSegment, headKey, infoToMetadata, segmentKey, type SegmentHead } from "../cold/segment-format.js";
 import { isJsonType } from "../protocol/parse.js";
 import type { StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
@@ -108,42 +108,20 @@ function plan(host: StreamHost, m: StreamMeta, limits: RotationLimits, force: bo
 }
 
 /**
- * Uploads the segment as a stream of known length, reading its rows a page at
- * a time: the seal holds about two rows, never the segment. The MD5 of the
- * same bytes, computed on the way, must match what R2 stored.
+ * Uploads the segment in one body built from its rows in one pass. A plan is
+ * capped at the threshold plus one append, so this holds at most that much.
+ * (A streamed upload through a FixedLengthStream held about two rows instead,
+ * but under wrangler dev it broke appends that arrived during a long seal;
+ * see docs/server.md "Memory budget".)
  */
 async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow): Promise<void> {
-  const w = new SegmentWriter(seg.start, seg.end, seg.messages);
-  const { readable, writable } = new FixedLengthStream(w.size);
-  const put = host.requireBucket().put(segmentKey(host.doId, m.instance, seg.seq), readable, {
+  const body = encodeSegment(host.store.rowsPaged(seg.start, seg.end), seg.start, seg.end, seg.messages);
+  const sha256 = await crypto.subtle.digest("SHA-256", body);
+  await host.requireBucket().put(segmentKey(host.doId, m.instance, seg.seq), body, {
     customMetadata: infoToMetadata({ ...seg, instance: m.instance, segment: seg.seq }),
     httpMetadata: { contentType: isJsonType(m.contentType) ? "application/json" : "application/octet-stream" },
+    sha256,
   });
-  const md5 = new crypto.DigestStream("MD5");
-  const hash = md5.getWriter();
-  const writer = writable.getWriter();
-  const both = async (bytes: Uint8Array) => {
-    await Promise.all([writer.write(bytes), hash.write(bytes)]);
-  };
-  const write = (async () => {
-    for (const r of host.store.rowsPaged(seg.start, seg.end)) await both(w.row(r));
-    await both(w.finish());
-    await Promise.all([writer.close(), hash.close()]);
-  })();
-  try {
-    const [stored] = await Promise.all([put, write]);
-    const sent = hex(await md5.digest);
-    const got = stored?.checksums.md5 ? hex(stored.checksums.md5) : sent;
-    if (got !== sent) throw new Error(`segment ${seg.seq} was stored with MD5 ${got}, not ${sent}`);
-  } catch (e) {
-    await writer.abort(e).catch(() => {});
-    await Promise.allSettled([put, write]);
-    throw e;
-  }
-}
-
-function hex(b: ArrayBuffer): string {
-  return Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 async function writeHead(host: StreamHost, m: StreamMeta, sealed: number): Promise<void> {
