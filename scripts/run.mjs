@@ -42,9 +42,11 @@ if (!existsSync(modules) || statSync(modules).mtimeMs < statSync(lock).mtimeMs) 
 }
 
 if (task === "test") {
-  // Debian packages the tests use: nginx, envsubst and the CA bundle (packages/proxy).
+  // Debian packages the tests use: nginx, envsubst and the CA bundle (packages/proxy),
+  // and Chromium for the browser tests (packages/server/test/browser.test.ts).
   const missing = [];
   if (!has("nginx") && !existsSync("/usr/sbin/nginx")) missing.push("nginx");
+  if (!existsSync("/usr/bin/chromium")) missing.push("chromium");
   if (!has("envsubst")) missing.push("gettext-base");
   if (!existsSync("/etc/ssl/certs/ca-certificates.crt")) missing.push("ca-certificates");
   if (missing.length > 0 && has("apt-get") && process.getuid?.() === 0) {
@@ -52,7 +54,7 @@ if (task === "test") {
     run("apt-get", ["install", "-y", "-qq", ...missing]);
   } else if (missing.length > 0) {
     console.warn(
-      `\n! missing ${missing.join(", ")}: install them (Debian: apt-get install ${missing.join(" ")}); the proxy tests need them`,
+      `\n! missing ${missing.join(", ")}: install them (Debian: apt-get install ${missing.join(" ")}); the proxy and browser tests need them`,
     );
   }
 }

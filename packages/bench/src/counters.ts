@@ -90,6 +90,9 @@ export interface StreamCounters {
   framesSent: number;
   /** Reports the stream sent to its catalog shard (docs/admin.md). */
   catalogWrites: number;
+  /** R2 operations the object made itself (seals, its own reads); the edge counts its own. */
+  r2ClassA: number;
+  r2ClassB: number;
   /** When the object was constructed: a change means it was evicted and its counters restarted. */
   constructedAt: number;
 }
@@ -109,6 +112,8 @@ export async function fetchStreamCounters(
     rowsWritten: j.rowsWritten,
     framesSent: j.framesSent ?? 0,
     catalogWrites: j.catalogWrites ?? 0,
+    r2ClassA: j.r2ClassA ?? 0,
+    r2ClassB: j.r2ClassB ?? 0,
     constructedAt: j.constructedAt ?? 0,
   };
 }
@@ -127,6 +132,8 @@ export function streamDelta(
     rowsWritten: after.rowsWritten - before.rowsWritten,
     framesSent: after.framesSent - before.framesSent,
     catalogWrites: after.catalogWrites - before.catalogWrites,
+    r2ClassA: after.r2ClassA - before.r2ClassA,
+    r2ClassB: after.r2ClassB - before.r2ClassB,
     constructedAt: after.constructedAt,
   };
 }
@@ -147,24 +154,48 @@ export async function fetchAllStreamCounters(
   return out;
 }
 
-/** SQLite rows read and written per op over the streams (after − before); null without readings. */
+/**
+ * SQLite rows read and written, and the R2 operations the objects made, per op
+ * over the streams (after − before); null without readings.
+ */
 export function rowsPerOp(before: StreamReadings, after: StreamReadings, ops: number): Counters | null {
   if (after.size === 0 || ops <= 0) return null;
   let rowsRead = 0;
   let rowsWritten = 0;
   let catalogWrites = 0;
+  let r2ClassA = 0;
+  let r2ClassB = 0;
   for (const [name, a] of after) {
     const d = streamDelta(before.get(name), a);
     rowsRead += d.rowsRead;
     rowsWritten += d.rowsWritten;
     catalogWrites += d.catalogWrites;
+    r2ClassA += d.r2ClassA;
+    r2ClassB += d.r2ClassB;
   }
   return {
     sqliteRowsRead: rowsRead / ops,
     sqliteRowsWritten: rowsWritten / ops,
     catalogWrites: catalogWrites / ops,
+    r2ClassA: r2ClassA / ops,
+    r2ClassB: r2ClassB / ops,
   };
 }
+
+/**
+ * The edge's counts per op and the objects' together: R2 operations are
+ * counted where they are made (edge isolate or object), so they add up.
+ */
+export function mergePerOp(edge: Counters | null, objects: Counters | null): Counters | null {
+  if (!edge && !objects) return null;
+  const out: Counters = { ...edge, ...objects };
+  for (const key of ["r2ClassA", "r2ClassB"] as const) {
+    if (edge?.[key] !== undefined || objects?.[key] !== undefined)
+      out[key] = (edge?.[key] ?? 0) + (objects?.[key] ?? 0);
+  }
+  return out;
+}
+
 /** Per-operation difference between two snapshots; null when either is missing or ops is 0. */
 export function countersPerOp(before: Counters | null, after: Counters | null, ops: number): Counters | null {
   if (!before || !after || ops <= 0) return null;

@@ -8,6 +8,7 @@ import {
   countersPerOp,
   fetchAllStreamCounters,
   fetchCounters,
+  mergePerOp,
   rowsPerOp,
   type Counters,
   type StreamReadings,
@@ -127,7 +128,7 @@ export async function runAll(opts: RunOptions): Promise<{ targets: TargetInfo[];
         const streamsAfter = await fetchAllStreamCounters(target.metricsUrl, streamsUsed(target.baseUrl));
         const edge = countersPerOp(before, after, m.ops);
         const rowCounts = rowsPerOp(streamsBefore, streamsAfter, m.ops);
-        const perOp: Counters | null = edge || rowCounts ? { ...edge, ...rowCounts } : null;
+        const perOp: Counters | null = mergePerOp(edge, rowCounts);
         rows.push({ ...base, status: "ok", measurement: m, countersPerOp: perOp });
         const lat = `p50 ${fmt(m.latency.median)} ms, p99 ${fmt(m.latency.p99)} ms`;
         progress.done(

@@ -1,5 +1,12 @@
 import { describe, expect, it, test } from "vitest";
-import { countersPerOp, fetchCounters, parseCounters, rowsPerOp, streamDelta } from "../src/counters.ts";
+import {
+  countersPerOp,
+  fetchCounters,
+  mergePerOp,
+  parseCounters,
+  rowsPerOp,
+  streamDelta,
+} from "../src/counters.ts";
 
 describe("server counters", () => {
   it("accepts flat camelCase and snake_case names", () => {
@@ -45,11 +52,14 @@ describe("per-stream counters", () => {
     framesSent: number,
     constructedAt = 1,
     catalogWrites = 0,
+    r2ClassA = 0,
   ) => ({
     rowsRead,
     rowsWritten,
     framesSent,
     catalogWrites,
+    r2ClassA,
+    r2ClassB: 0,
     constructedAt,
   });
 
@@ -71,6 +81,8 @@ describe("per-stream counters", () => {
       sqliteRowsRead: 4,
       sqliteRowsWritten: 5,
       catalogWrites: 0,
+      r2ClassA: 0,
+      r2ClassB: 0,
     });
   });
 
@@ -78,6 +90,20 @@ describe("per-stream counters", () => {
     const before = new Map([["a", reading(0, 0, 0, 1, 1)]]);
     const after = new Map([["a", reading(0, 0, 0, 1, 3)]]);
     expect(rowsPerOp(before, after, 100)).toMatchObject({ catalogWrites: 0.02 });
+  });
+
+  test("R2 operations of the objects add to the edge's (each is counted where it is made)", () => {
+    const objects = rowsPerOp(new Map(), new Map([["a", reading(0, 0, 0, 1, 0, 20)]]), 10);
+    expect(objects?.r2ClassA).toBe(2);
+    expect(mergePerOp({ workerRequests: 1, r2ClassA: 1, r2ClassB: 3 }, objects)).toEqual({
+      workerRequests: 1,
+      sqliteRowsRead: 0,
+      sqliteRowsWritten: 0,
+      catalogWrites: 0,
+      r2ClassA: 3,
+      r2ClassB: 3,
+    });
+    expect(mergePerOp(null, null)).toBeNull();
   });
 
   test("rowsPerOp is null without readings or operations", () => {

@@ -1,3 +1,4 @@
+import { cacheAdvice } from "./phases/summary.js";
 import { describe, expect, test } from "vitest";
 import { parseProjectConfig } from "@durable-streams-edge/server/node";
 import { askConfirm, askMulti, askText } from "./ask.js";
@@ -117,5 +118,14 @@ describe("answers from flags, environment, defaults or prompts", () => {
     ).rejects.toThrow(/"nope" is not one of server/);
     expect(await askConfirm(ctx({ env: { DS_EDGE_DEPLOY: "no" } }), Q.deploy, true)).toBe(false);
     await expect(askConfirm(ctx({ flags: { deploy: "maybe" } }), Q.deploy, true)).rejects.toThrow(/true or false/);
+  });
+});
+
+describe("cacheAdvice", () => {
+  test("recommends a custom domain on workers.dev (or an unknown URL), not on a custom domain", () => {
+    expect(cacheAdvice("https://streams.me.workers.dev", "ws").join("\n")).toContain('"custom_domain": true');
+    expect(cacheAdvice(undefined, "ws").join("\n")).toContain("Cache API does nothing");
+    expect(cacheAdvice("https://streams.example.com", "ws")).toEqual([]);
+    expect(cacheAdvice("https://workers.dev.example.com/x", "ws")).toEqual([]);
   });
 });

@@ -16,6 +16,8 @@ const REQUEST_HEADERS = {
   authorization: "Bearer read-token",
   "if-none-match": '"s1:-1:0000000000000000_0000000000000005"',
   "cache-control": "no-cache",
+  // EventSource resends its last SSE id when it reconnects (the server resumes from it).
+  "last-event-id": "0000000000000000_0000000000000005:123456:a1b2c3d4",
   "stream-seq": "00042",
   "stream-ttl": "3600",
   "stream-closed": "true",
@@ -37,7 +39,7 @@ const RESPONSE_HEADERS = {
   "producer-expected-seq": "8",
   "producer-received-seq": "9",
   etag: '"s1:-1:0000000000000000_0000000000000005"',
-  "cache-control": "public, max-age=60, stale-while-revalidate=300",
+  "cache-control": "public, max-age=0, s-maxage=60",
   vary: "authorization",
   "x-accel-buffering": "no",
 } as const;

@@ -4,7 +4,8 @@
  * session stream has an SSE reader; a delivery's latency is publish → that
  * reader's data event. The notes carry the server's own fan-out counts per
  * publish (session-stream appends, queue messages and batches, calls the
- * queue consumer made to the source StreamDO) from GET /v1/metrics. The
+ * queue consumer made to the source StreamDO) from the source's own counters
+ * (GET /v1/metrics/stream/<source>) and the edge's batches (GET /v1/metrics). The
  * reference server has no estuary, so only the edge target runs it.
  */
 import { request } from "../client.ts";
@@ -16,13 +17,31 @@ import type { Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts"
 const CT = "application/json";
 const SUBSCRIBE_CONCURRENCY = 16;
 
-async function serverCounts(baseUrl: string): Promise<Record<string, number> | null> {
+async function getJson(url: string): Promise<Record<string, unknown> | null> {
   try {
-    const res = await request(`${baseUrl}/v1/metrics`);
-    return res.status === 200 ? (JSON.parse(res.body.toString("utf8")) as Record<string, number>) : null;
+    const res = await request(url);
+    return res.status === 200 ? (JSON.parse(res.body.toString("utf8")) as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The fan-out's counts: the source StreamDO's own (`fanout`, which includes
+ * what the queue consumer reported back) plus the batches the edge isolate's
+ * consumer handled. The object's counters are read from the object: on
+ * Cloudflare it runs in another isolate than the edge.
+ */
+async function serverCounts(baseUrl: string, source: string): Promise<Record<string, number> | null> {
+  const own = await getJson(`${baseUrl}/v1/metrics/stream/${encodeURIComponent(source)}`);
+  const edge = await getJson(`${baseUrl}/v1/metrics`);
+  if (!own || !edge) return null;
+  return {
+    ...(own.fanout as Record<string, number>),
+    constructedAt: own.constructedAt as number,
+    queueBatches: (edge.estuaryQueueBatches as number) ?? 0,
+    consumerCalls: (edge.estuarySourceCalls as number) ?? 0,
+  };
 }
 
 async function subscribeAll(ctx: WorkloadContext, source: string, sessions: string[]): Promise<void> {
@@ -68,7 +87,7 @@ async function runFanOut(ctx: WorkloadContext, n: number, rounds: number): Promi
   const waitMs = n >= 1000 ? 60_000 : 20_000;
   let requests = n; // the SSE connections
   await ctx.measureFrom();
-  const before = await serverCounts(base);
+  const before = await serverCounts(base, source);
   const t0 = performance.now();
   try {
     for (let k = 0; k < rounds; k++) {
@@ -89,18 +108,19 @@ async function runFanOut(ctx: WorkloadContext, n: number, rounds: number): Promi
     readers.forEach((r) => r.stop());
   }
   const elapsedMs = performance.now() - t0;
-  const after = await serverCounts(base);
+  const after = await serverCounts(base, source);
   if (samples.length === 0) throw new Error("no deliveries observed");
   const all = summarize(allVisible.length > 0 ? allVisible : [0]);
   notes.unshift(
     `publish → visible in all ${n}: p50 ${all.median.toFixed(1)} ms, p99 ${all.p99.toFixed(1)} ms`,
   );
-  if (before && after) {
+  // A source object evicted in between restarted its counters: no figures then.
+  if (before && after && before.constructedAt === after.constructedAt) {
     const per = (key: string) => ((after[key] ?? 0) - (before[key] ?? 0)) / rounds;
     notes.push(
-      `per publish: ${per("estuaryAppends").toFixed(0)} session appends (StreamDO), ` +
-        `${per("estuaryQueueSent").toFixed(0)} queue messages in ${per("estuaryQueueBatches").toFixed(1)} batches, ` +
-        `${per("estuarySourceCalls").toFixed(1)} consumer→source StreamDO calls`,
+      `per publish: ${per("appends").toFixed(0)} session appends (StreamDO), ` +
+        `${per("queueSent").toFixed(0)} queue messages in ${per("queueBatches").toFixed(1)} batches, ` +
+        `${per("consumerCalls").toFixed(1)} consumer→source StreamDO calls`,
     );
   }
   return {

@@ -85,6 +85,9 @@ describe("setup (remote, wrangler recorded)", () => {
     expect(ui1.output).toContain("https://streams.me.workers.dev/v1/stream/app/hello");
     expect(ui1.output).toContain("cost");
     expect(ui1.output).toContain("wrangler kv namespace delete --namespace-id " + KV_ID);
+    // Served from workers.dev: the Cache API does nothing there, so the summary recommends a custom domain.
+    expect(ui1.output).toContain("on *.workers.dev the Workers Cache API does nothing");
+    expect(ui1.output).toContain('"custom_domain": true');
 
     // The token is signed by the stored project's key.
     const stored = JSON.parse(w1.kv.get("project:app")!) as { keys: { kid: string; secret: string }[] };

@@ -9,6 +9,24 @@ import { defaultStateDir } from "../target.js";
 
 const row = (label: string, value: string) => `${label.padEnd(11)}${value}`;
 
+/**
+ * Advice for a Worker served from `*.workers.dev` (or from a URL we do not
+ * know): the Workers Cache API does nothing there, so history chunks are never
+ * reused across requests; a custom domain makes them so.
+ */
+export function cacheAdvice(url: string | undefined, dir: string): string[] {
+  if (url !== undefined && !/\.workers\.dev(?::\d+)?(?:\/|$)/i.test(url)) return [];
+  return [
+    "",
+    "Caching: on *.workers.dev the Workers Cache API does nothing (cache.put and cache.match are no-ops),",
+    "so every catch-up read of a stream's history reaches its Durable Object or R2; only identical reads in",
+    "flight at once in one isolate are collapsed. When collapsing matters (many readers of the same streams),",
+    "serve the Worker from a custom domain on a zone in your account: add",
+    '  "routes": [{ "pattern": "streams.example.com", "custom_domain": true }]',
+    `to ${dir}/wrangler.jsonc, run npm run deploy there, and re-run setup with --url https://streams.example.com.`,
+  ];
+}
+
 /** Lines describing what a run left behind. */
 export function summaryLines(ctx: SetupContext): string[] {
   const res = ctx.resources;
@@ -25,6 +43,7 @@ export function summaryLines(ctx: SetupContext): string[] {
     lines.push(row("Worker", `${ctx.worker} ${where}`));
     for (const r of res?.created ?? []) lines.push(row("created", r));
     for (const r of res?.reused ?? []) lines.push(row("reused", r));
+    lines.push(...cacheAdvice(ctx.deployed ? ctx.url : undefined, rel));
   }
   if (ctx.project)
     lines.push(row("Project", `${ctx.project.config.name} (${ctx.project.created ? "created" : "existing"})`));

@@ -30,9 +30,6 @@ function forget(key: string, only?: { bytes: number }): void {
   descriptors.delete(key);
 }
 
-/** R2 class B operations (get, head) made by this isolate; /v1/metrics reports them. */
-export const r2Counters = { r2ClassB: 0 };
-
 /** A segment's descriptor, or null when the object does not exist. */
 export function loadDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
   const hit = descriptors.get(key);
@@ -67,7 +64,6 @@ function evict(): void {
 }
 
 async function fetchDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
-  r2Counters.r2ClassB += 1;
   const head = await bucket.head(key);
   if (!head) return null;
   const info = infoFromMetadata(head.customMetadata);
@@ -76,7 +72,6 @@ async function fetchDescriptor(bucket: SegmentBucket, key: string): Promise<Segm
   const indexBytes = head.size - dataBytes;
   let index: Uint32Array = new Uint32Array(0);
   if (indexBytes > 0) {
-    r2Counters.r2ClassB += 1;
     const obj = await bucket.get(key, { range: { offset: dataBytes, length: indexBytes } });
     if (!obj) return null;
     index = decodeIndex(new Uint8Array(await obj.arrayBuffer()));
@@ -118,7 +113,6 @@ export async function readPlanned(
   plan: ReadPlan,
 ): Promise<SegmentSlice | null> {
   if (plan.to <= plan.from) return { pieces: [], bytes: 0, next: d.start + plan.from };
-  r2Counters.r2ClassB += 1;
   const obj = await bucket.get(key, { range: { offset: plan.from, length: plan.to - plan.from } });
   if (!obj) return null;
   const data = new Uint8Array(await obj.arrayBuffer());
@@ -128,7 +122,6 @@ export async function readPlanned(
 
 /** Reads a stream's head object; null when there is none (or it is unreadable). */
 export async function loadHead(bucket: SegmentBucket, key: string): Promise<SegmentHead | null> {
-  r2Counters.r2ClassB += 1;
   const obj = await bucket.get(key);
   if (!obj) return null;
   return parseHead(await obj.text()) ?? null;

@@ -31,7 +31,7 @@ import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
-import { Fanout, type FanoutReport, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
+import { Fanout, type FanoutReport, type FanoutTally, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
 import { catalogReporter } from "../catalog/stream-hook.js";
 import type { CatalogReporter } from "../catalog/reporter.js";
@@ -39,6 +39,8 @@ import { inspectStream, type Inspection } from "../catalog/inspect.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
 import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
+import { isolateId } from "../isolate-id.js";
+import { countingBucket, type R2Tally } from "../cold/counting-bucket.js";
 
 const RELEASE_RETRY_MS = 5_000;
 /** An unfinished seal or purge is retried from the alarm after this. */
@@ -70,6 +72,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private cached: StreamMeta | null | undefined;
   private alarmAt: number | null = null;
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
+  /** Counted in this object, never in a module the edge reads: on Cloudflare they are different isolates. */
+  readonly fanoutTally: FanoutTally = { appends: 0, duplicates: 0, pruned: 0, queueSent: 0 };
+  private readonly r2: R2Tally = { r2ClassA: 0, r2ClassB: 0 };
+  private readonly bucket: R2Bucket | undefined;
   /** When this instance was constructed: tests use it to see hibernation evict the object. */
   private readonly constructedAt = Date.now();
   /** Serialises operations that await between reading and writing metadata. */
@@ -82,9 +88,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.maxAppendMessages = config.maxAppendMessages;
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
+    this.bucket = env.SEGMENTS && countingBucket(env.SEGMENTS, this.r2);
     this.cold = new ColdStorage({
       host: this,
-      bucket: env.SEGMENTS,
+      bucket: this.bucket,
       limits: { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages },
       scheduleRetry: (delayMs) => this.scheduleRetry(delayMs),
       exclusive: (fn) => this.exclusive(fn),
@@ -269,6 +276,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       estuary: ReturnType<OutboxStore["stats"]> & ReturnType<Fanout["stats"]>;
       alarmAt: number | null;
       seals: { attempts: number; failures: number };
+      isolate: string;
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
     return {
@@ -280,6 +288,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       estuary: { ...this.outbox.stats(), ...this.fanout.stats() },
       alarmAt: await this.ctx.storage.getAlarm(),
       seals: { ...this.cold.sealStats },
+      isolate: isolateId(),
       ...(await this.counters()),
     };
   }
@@ -287,15 +296,19 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** What this object has done since it was constructed (`GET /v1/metrics/stream/...`). */
   async counters(): Promise<
     SqlTotals &
-      FeedHubStats & {
+      FeedHubStats &
+      R2Tally & {
         feeds: number;
         constructedAt: number;
         served: { reads: number; writes: number; other: number };
+        fanout: FanoutTally;
         catalogWrites: number;
       }
   > {
     return {
       ...this.sql.totals(),
+      ...this.r2,
+      fanout: { ...this.fanoutTally },
       served: { ...this.served },
       ...this.feedStats,
       feeds: this.ctx.getWebSockets().length,
@@ -505,8 +518,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   requireBucket(): R2Bucket {
-    if (!this.env.SEGMENTS) throw new Error("this stream has R2 segments but the SEGMENTS binding is missing");
-    return this.env.SEGMENTS;
+    if (!this.bucket) throw new Error("this stream has R2 segments but the SEGMENTS binding is missing");
+    return this.bucket;
   }
 
   storageBytes(): number {

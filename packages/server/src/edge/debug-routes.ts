@@ -9,6 +9,7 @@ import { Hono, type Context } from "hono";
 import type { Env } from "../env.js";
 import { failure } from "../protocol/errors.js";
 import { streamPrefix } from "../cold/segment-format.js";
+import { isolateId } from "../isolate-id.js";
 import { authorize } from "./auth-middleware.js";
 import { STREAM_PREFIX, parseStreamPath, type StreamPath } from "./paths.js";
 import { errorResponse } from "./respond.js";
@@ -37,6 +38,12 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     const { project, estuaryId } = c.req.param();
     await authorize(c, project, "read", estuaryId);
     return c.json(await c.env.ESTUARY.get(c.env.ESTUARY.idFromName(`${project}/${estuaryId}`)).storageStats());
+  });
+
+  // This edge isolate's id and the stream object's (split-isolates tests: they must differ).
+  app.get("/isolate/*", async (c) => {
+    const path = await streamOf(c, "isolate");
+    return c.json({ edge: isolateId(), object: (await stubOf(c, path.key).storageStats()).isolate });
   });
 
   app.get("/storage/*", async (c) => {

@@ -16,8 +16,10 @@ import { collapsedRead, type EdgeReader } from "../live/collapse.js";
 import { readSealed } from "../cold/edge-reader.js";
 import { readNow, releaseOwnedFeeds, waitForData } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
+import { countingBucket } from "../cold/counting-bucket.js";
 import { cacheableReads, etagMatches, readEtag, streamHeaders } from "./respond.js";
 import { serveSse } from "./sse.js";
+import { LAST_EVENT_ID, resumePointOf } from "./sse-resume.js";
 import { isPublicRequest } from "./auth-middleware.js";
 import { handleHead, must, streamPathOf, streamStub } from "./stream-routes.js";
 
@@ -46,7 +48,12 @@ export async function handleGet(c: Ctx): Promise<Response> {
   const stub = streamStub(c, path);
   const ctx = c.executionCtx;
   const edge = sealedReader(c, path.key, stub);
-  if (live === "sse") return serveSse({ key: path.key, stub, ctx, edge }, offset, cursor, config);
+  if (live === "sse") {
+    // An EventSource reconnecting to this URL says where it really is.
+    const point = resumePointOf(c.req.header(LAST_EVENT_ID));
+    const resume = point && { point, instance: () => stub.head().then((h) => (h.ok ? h.info.instance : null)) };
+    return serveSse({ key: path.key, stub, ctx, edge }, offset, cursor, config, resume);
+  }
 
   // `public` only for projects that allow anonymous reads (auth-middleware.ts).
   const isPublic = isPublicRequest(c);
@@ -134,7 +141,7 @@ function sealedReader(c: Ctx, key: string, stub: { touch(): Promise<void> }): Ed
   const target = {
     key,
     doId: c.env.STREAMS.idFromName(key).toString(),
-    bucket,
+    bucket: countingBucket(bucket, metrics),
     maxReadBytes: config.maxReadBytes,
     headCacheMs: config.segmentHeadCacheMs,
     waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),

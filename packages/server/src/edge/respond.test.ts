@@ -66,20 +66,29 @@ describe("etagMatches", () => {
 });
 
 describe("cacheableReads", () => {
-  test("public streams may be cached by shared caches; private ones may not", () => {
-    const pub = cacheableReads(true)
+  const directives = (isPublic: boolean) =>
+    cacheableReads(isPublic)
       .split(",")
-      .map((s) => s.trim());
-    const priv = cacheableReads(false)
-      .split(",")
-      .map((s) => s.trim());
+      .map((d) => d.trim());
+
+  test("public reads: shared caches keep them for s-maxage; browsers must revalidate", () => {
+    const pub = directives(true);
     expect(pub).toContain("public");
-    expect(pub).not.toContain("private");
+    expect(pub).toContain("max-age=0");
+    expect(pub).toContain("s-maxage=60");
+  });
+
+  test("private reads: never public, and revalidated before every reuse", () => {
+    const priv = directives(false);
     expect(priv).toContain("private");
+    expect(priv).toContain("no-cache");
     expect(priv).not.toContain("public");
-    for (const d of [pub, priv]) {
-      expect(d).toContain("max-age=60");
-      expect(d.some((x) => x.startsWith("stale-while-revalidate="))).toBe(true);
+  });
+
+  test("nothing lets a browser serve a stale copy while it revalidates", () => {
+    for (const d of [directives(true), directives(false)]) {
+      expect(d.some((x) => x.startsWith("stale-while-revalidate"))).toBe(false);
+      expect(d.some((x) => /^max-age=[1-9]/.test(x))).toBe(false);
       expect(d).not.toContain("no-store");
     }
   });

@@ -50,7 +50,19 @@ export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
     .some((t) => t === etag || t === "*");
 }
 
-/** Cache-Control for cacheable reads of a public or private stream (PROTOCOL.md §10.1). */
+/** How long a shared cache (CDN) may reuse a read without asking (PROTOCOL.md §10.1). */
+export const SHARED_MAX_AGE_S = 60;
+
+/**
+ * Cache-Control for catch-up and long-poll reads (docs/server.md, "Caching").
+ * A browser never reuses one without revalidating (`max-age=0` / `no-cache`,
+ * ETag → 304): a tail response goes stale with the next append, and even a
+ * full chunk's URL names an offset, not a stream instance, so a deleted and
+ * re-created stream reuses it for other bytes. Shared caches keep a public
+ * read for `s-maxage` so they still collapse readers; `stale-while-revalidate`
+ * is left out because browsers honour it too. Private reads are never stored
+ * by a shared cache.
+ */
 export function cacheableReads(isPublic: boolean): string {
-  return `${isPublic ? "public" : "private"}, max-age=60, stale-while-revalidate=300`;
+  return isPublic ? `public, max-age=0, s-maxage=${SHARED_MAX_AGE_S}` : "private, no-cache";
 }

@@ -2,7 +2,9 @@
 import { describe, expect, test } from "vitest";
 import type { ReadOk, ReadRequest } from "../do/rpc-types.js";
 import type { Config } from "../env.js";
+import { HttpError } from "../protocol/errors.js";
 import { formatOffset } from "../protocol/offset.js";
+import { encodeEventId, parseEventId } from "../protocol/sse-id.js";
 import { completeUtf8Length, serveSse, type SseTarget } from "./sse.js";
 
 const enc = new TextEncoder();
@@ -127,6 +129,7 @@ async function dataEvents(res: Response): Promise<string[]> {
     out.push(
       lines
         .slice(1)
+        .filter((l) => l.startsWith("data:"))
         .map((l) => l.replace(/^data: ?/, ""))
         .join("\n"),
     );
@@ -168,5 +171,100 @@ describe("serveSse with a fake source", () => {
       config,
     );
     expect((await dataEvents(res)).join("")).toBe("a€");
+  });
+});
+
+/** Every event of a finished SSE body: its type, data lines and id. */
+async function events(res: Response): Promise<{ type: string; data: string; id: string | undefined }[]> {
+  return (await res.text())
+    .split("\n\n")
+    .filter((b) => b.startsWith("event: "))
+    .map((block) => {
+      const lines = block.split("\n");
+      const field = (name: string) =>
+        lines.filter((l) => l.startsWith(`${name}:`)).map((l) => l.slice(name.length + 1));
+      return { type: lines[0]!.slice(7), data: field("data").join("\n"), id: field("id")[0] };
+    });
+}
+
+describe("serveSse event ids and Last-Event-ID", () => {
+  const text = (s: string, closed: boolean) => [{ bytes: enc.encode(s), closed }];
+  const resume = (position: number, cursor = "5", instance = "i") => ({
+    point: parseEventId(encodeEventId(off(position), cursor, instance))!,
+    instance: () => Promise.resolve("i"),
+  });
+
+  test("every data and control event carries the id of the offset after it", async () => {
+    const res = await serveSse(fakeStream("text/plain", text("hello", true)), { kind: "start" }, null, config);
+    const evs = await events(res);
+    expect(evs.map((e) => e.type)).toEqual(["data", "control"]);
+    const control = JSON.parse(evs[1]!.data) as { streamNextOffset: string };
+    for (const e of evs) expect(parseEventId(e.id!)?.offset.position).toBe(5);
+    expect(evs[1]!.id!.startsWith(`${control.streamNextOffset}:`)).toBe(true);
+  });
+
+  test("the id wins over the offset parameter", async () => {
+    const res = await serveSse(
+      fakeStream("text/plain", text("hello", true)),
+      { kind: "start" },
+      null,
+      config,
+      resume(2),
+    );
+    expect(res.status).toBe(200);
+    expect((await dataEvents(res)).join("")).toBe("llo");
+  });
+
+  test("the id's cursor is moved past, like a cursor parameter", async () => {
+    const res = await serveSse(
+      fakeStream("text/plain", text("hello", false)),
+      { kind: "start" },
+      null,
+      {
+        ...config,
+        sseCloseAfterMs: 0,
+      },
+      resume(0, "999999999"),
+    );
+    const control = JSON.parse((await events(res)).find((e) => e.type === "control")!.data) as { streamCursor: string };
+    expect(Number(control.streamCursor)).toBeGreaterThan(999999999);
+  });
+
+  test("a reconnect at a closed stream's tail is 204 with no body", async () => {
+    const res = await serveSse(
+      fakeStream("text/plain", text("hello", true)),
+      { kind: "start" },
+      null,
+      config,
+      resume(5),
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.text()).toBe("");
+  });
+
+  test("a fresh request at a closed tail still gets its closing control event", async () => {
+    const res = await serveSse(
+      fakeStream("text/plain", text("hello", true)),
+      { kind: "at", offset: { segment: 0, position: 5 } },
+      null,
+      config,
+    );
+    expect(res.status).toBe(200);
+    const evs = await events(res);
+    expect(evs.map((e) => e.type)).toEqual(["control"]);
+    expect(JSON.parse(evs[0]!.data)).toMatchObject({ streamClosed: true });
+  });
+
+  test("an id from another instance of the stream is 410", async () => {
+    const err = await serveSse(
+      fakeStream("text/plain", text("hello", false)),
+      { kind: "start" },
+      null,
+      config,
+      resume(2, "5", "other"),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).failure.status).toBe(410);
   });
 });

@@ -3,7 +3,8 @@
  * collapsed catch-up reads; at the tail the reader waits on its isolate's
  * feed. A data event is always written together with its control event; idle
  * connections get keep-alive comments; the server ends the connection after
- * the configured interval, right after a control event.
+ * the configured interval, right after a control event. Both events carry an
+ * `id:` (protocol/sse-id.ts), so a plain EventSource resumes exactly.
  */
 import type { ReadOk } from "../do/rpc-types.js";
 import type { Config } from "../env.js";
@@ -12,6 +13,7 @@ import { nextCursor } from "../protocol/cursor.js";
 import { H } from "../protocol/headers.js";
 import { formatOffset, parseOffset, type OffsetQuery } from "../protocol/offset.js";
 import { isJsonType, isTextType } from "../protocol/parse.js";
+import { encodeEventId, type SseResumePoint } from "../protocol/sse-id.js";
 import {
   encodeBase64Data,
   encodeControl,
@@ -22,6 +24,7 @@ import {
 import { readNow, releaseOwnedFeeds, waitForData, type LiveTarget } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
 import { countSseDelivery } from "../metrics/edge-metrics.js";
+import { checkResume } from "./sse-resume.js";
 
 /** The stream an SSE response reads, and the request it runs in. */
 export type SseTarget = LiveTarget;
@@ -29,16 +32,41 @@ export type SseTarget = LiveTarget;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Starts an SSE response; errors before the first event become normal HTTP errors. */
+/** A reconnect's `Last-Event-ID`, and how to learn the stream's instance when a read fails. */
+export interface SseResume {
+  readonly point: SseResumePoint;
+  readonly instance: () => Promise<string | null>;
+}
+
+/**
+ * Starts an SSE response; errors before the first event become normal HTTP
+ * errors. With `resume`, the read starts at its id (not `offset`), and a
+ * reconnect at a closed stream's tail is `204` so EventSource stops.
+ */
 export async function serveSse(
   target: SseTarget,
   offset: OffsetQuery,
   cursor: string | null,
   config: Config,
+  resume: SseResume | null = null,
 ): Promise<Response> {
   const { ctx } = target;
+  if (resume) {
+    offset = { kind: "at", offset: resume.point.offset };
+    cursor = resume.point.cursor;
+  }
   const first = await readNow(target, offset, true, config);
-  if (!first.ok) throw new HttpError(first);
+  // No event stream follows: let go of a feed this request opened (the loop does it otherwise).
+  const fail: (e: unknown) => never = (e) => {
+    releaseOwnedFeeds(ctx);
+    throw e;
+  };
+  const decision = resume ? await checkResume(resume.point, first, resume.instance).catch(fail) : "stream";
+  if (!first.ok) fail(new HttpError(first));
+  if (decision === "closed") {
+    releaseOwnedFeeds(ctx);
+    return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+  }
   const text = isTextType(first.info.contentType);
   const json = isJsonType(first.info.contentType);
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -66,17 +94,20 @@ export async function serveSse(
         if (keep === 0 && !mustControl) return null;
       }
     }
-    let out = "";
-    if (data.length > 0) {
-      const payload = json ? `[${decoder.decode(data)}]` : text ? decoder.decode(data) : null;
-      out += payload === null ? encodeBase64Data(data) : encodeTextData(payload);
-    }
     const eof = r.eof && next === r.nextOffset;
     const control: ControlEvent = { streamNextOffset: next };
     if (!eof) control.streamCursor = cursor = nextCursor(cursor);
     if (r.upToDate) control.upToDate = true;
     if (eof) control.streamClosed = true;
-    await write(out + encodeControl(control));
+    // The data event carries its control's id too: a connection lost between
+    // the two resumes after the data, never before it.
+    const id = encodeEventId(next, control.streamCursor ?? nextCursor(cursor), r.info.instance);
+    let out = "";
+    if (data.length > 0) {
+      const payload = json ? `[${decoder.decode(data)}]` : text ? decoder.decode(data) : null;
+      out += payload === null ? encodeBase64Data(data, id) : encodeTextData(payload, id);
+    }
+    await write(out + encodeControl(control, id));
     if (data.length > 0) countSseDelivery(target.key, data.length);
     return next;
   };

@@ -128,3 +128,16 @@ describe("verdictOf", () => {
     expect(verdictOf(failure(429, "rate_limited", ""))).toBe("retry");
   });
 });
+
+describe("delivery tally", () => {
+  test("outcomes are counted in the caller's tally, not a module counter (the edge is another isolate)", async () => {
+    const s = new FakeSession();
+    const tally = { appends: 0, duplicates: 0, pruned: 0 };
+    await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1, 2, 3]), { ...b(), tally });
+    await deliverRows(s, "p", { since: 0, acked: 0 }, rows([1, 2, 3, 4]), { ...b(), tally });
+    expect(tally).toEqual({ appends: 4, duplicates: 3, pruned: 0 });
+    s.failNext = () => failure(404, "not_found", "Stream not found");
+    await deliverRows(s, "p", { since: 0, acked: 4 }, rows([5]), { ...b(), tally });
+    expect(tally.pruned).toBe(1);
+  });
+});

@@ -7,7 +7,6 @@
  */
 import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
 import type { Failure, Result } from "../protocol/errors.js";
-import { metrics } from "../live/metrics.js";
 import { estuaryDelivered, estuaryFailed } from "../metrics/estuary-hooks.js";
 import { withTimeout, type Budget } from "./bounded.js";
 import { producerPosition } from "./ids.js";
@@ -40,10 +39,19 @@ export function verdictOf(f: Failure): "prune" | "superseded" | "retry" {
   return "prune";
 }
 
+/** Session appends by outcome, kept by whoever delivers (the source StreamDO, or the queue consumer that reports to it). */
+export interface DeliveryTally {
+  appends: number;
+  duplicates: number;
+  pruned: number;
+}
+
 /** Limits of one delivery: the invocation's budget and the time one append may take. */
 export interface DeliveryBounds {
   readonly budget: Budget;
   readonly timeoutMs: number;
+  /** Where the outcomes are counted (not a module counter: the edge runs in another isolate). */
+  readonly tally?: DeliveryTally;
   /** Subrequests to keep for the caller's own follow-up calls. */
   readonly reserve?: number;
 }
@@ -80,11 +88,11 @@ export async function deliverRows(
       const verdict = verdictOf(r);
       if (verdict === "retry") return { kind: "retry", ackedTo, error: `${r.status} ${r.code}` };
       if (verdict === "superseded") return { kind: "superseded", ackedTo };
-      metrics.estuaryPruned += 1;
+      if (bounds.tally) bounds.tally.pruned += 1;
       return { kind: "prune", ackedTo, reason: `${r.status} ${r.code}: ${r.message}` };
     }
-    if (r.status === 204) metrics.estuaryDuplicates += 1;
-    else metrics.estuaryAppends += 1;
+    if (bounds.tally && r.status === 204) bounds.tally.duplicates += 1;
+    else if (bounds.tally) bounds.tally.appends += 1;
     estuaryDelivered(producerId, row.id);
     ackedTo = row.id;
   }

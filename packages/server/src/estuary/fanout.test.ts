@@ -186,6 +186,7 @@ class FakeSession {
 }
 
 class Host implements FanoutHost {
+  fanoutTally = { appends: 0, duplicates: 0, pruned: 0, queueSent: 0 };
   outbox = new MemoryOutbox();
   m: StreamMeta = {
     key: "p/src",

@@ -13,13 +13,12 @@
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { isJsonType } from "../protocol/parse.js";
-import { metrics } from "../live/metrics.js";
 import { estuaryPublished } from "../metrics/estuary-hooks.js";
 import { offsetAt } from "../do/host.js";
 import type { StreamMeta } from "../do/meta.js";
 import { Budget, backoffMs, withTimeout } from "./bounded.js";
 import type { EstuaryConfig } from "./config.js";
-import { deliverRows, type Delivery, type SessionStream } from "./deliver.js";
+import { deliverRows, type Delivery, type DeliveryTally, type SessionStream } from "./deliver.js";
 import { envelopeLimits, envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
@@ -42,6 +41,15 @@ export interface FanoutReport {
   readonly ackedTo: number;
   readonly prune: boolean;
   readonly failed?: boolean;
+  /** Session appends this delivery made, and those that were duplicates (the source counts them). */
+  readonly appends?: number;
+  readonly duplicates?: number;
+}
+
+/** What a source's fan-out did since its object started (`fanout` in `GET /v1/metrics/stream/...`). */
+export interface FanoutTally extends DeliveryTally {
+  /** Queue messages sent. */
+  queueSent: number;
 }
 
 /** Where a parked subscription's gap is: the first source offset it missed, and where delivery resumed. */
@@ -68,6 +76,8 @@ export interface FanoutHost {
   >;
   /** The largest append a session stream takes: outbox rows never exceed it. */
   readonly maxAppendBytes: number;
+  /** This object's fan-out counters (kept here: the edge runs in another isolate). */
+  readonly fanoutTally: FanoutTally;
 }
 
 /** Most subscribers one source stream keeps. */
@@ -206,8 +216,12 @@ export class Fanout {
     const outbox = this.host.outbox;
     const now = Date.now();
     const done: string[] = [];
+    const tally = this.host.fanoutTally;
     for (const r of results) {
+      tally.appends += r.appends ?? 0;
+      tally.duplicates += r.duplicates ?? 0;
       if (r.prune) {
+        tally.pruned += 1;
         this.prune(r.session, r.since);
         continue;
       }
@@ -339,7 +353,7 @@ export class Fanout {
         batch.flatMap((b) => b.sessions),
         Date.now(),
       );
-      metrics.estuaryQueueSent += batch.length;
+      this.host.fanoutTally.queueSent += batch.length;
     }
     return true;
   }
@@ -347,7 +361,7 @@ export class Fanout {
   /** Delivers up to one slice of rows to each subscriber; "paused" when the budget ran out first. */
   private async deliverInline(m: StreamMeta, subs: readonly Subscriber[], budget: Budget): Promise<"ok" | "paused"> {
     const producerId = producerIdOf(m.key, m.instance);
-    const bounds = { budget, timeoutMs: this.host.limits.callTimeoutMs };
+    const bounds = { budget, timeoutMs: this.host.limits.callTimeoutMs, tally: this.host.fanoutTally };
     let next = 0;
     let paused = false;
     const worker = async () => {

@@ -74,13 +74,17 @@ async function deliverGroup(env: Env, source: string, sessions: string[], budget
     const worker = async () => {
       while (next < work.subs.length) {
         const sub = work.subs[next++]!;
-        const d = await deliverRows(stub(env, sub.session), work.producerId, sub, work.rows, bounds);
+        // Counted here and reported: the source StreamDO keeps its fan-out's counters.
+        const tally = { appends: 0, duplicates: 0, pruned: 0 };
+        const d = await deliverRows(stub(env, sub.session), work.producerId, sub, work.rows, { ...bounds, tally });
         reports.push({
           session: sub.session,
           since: sub.since,
           ackedTo: d.ackedTo,
           prune: d.kind === "prune",
           failed: d.kind === "retry" || d.kind === "superseded",
+          appends: tally.appends,
+          duplicates: tally.duplicates,
         });
       }
     };

@@ -8,13 +8,15 @@ import type { Env } from "../env.js";
 import type { StreamMeta } from "../do/meta.js";
 import { readEstuaryConfig } from "./config.js";
 import type { SessionStream } from "./deliver.js";
-import type { FanoutHost } from "./fanout.js";
+import type { FanoutHost, FanoutTally } from "./fanout.js";
 import type { Outbox } from "./outbox-store.js";
 
 /** What a source StreamDO lends its fan-out driver. */
 export interface SourceObject {
   readonly outbox: Outbox;
   readonly maxAppendBytes: number;
+  /** The object's fan-out counters, read through its counters() RPC. */
+  readonly fanoutTally: FanoutTally;
   meta(): StreamMeta | null;
   /** The object's alarm hook (see StreamDO.armAlarm). */
   armAlarm(at: number): void;
@@ -26,6 +28,7 @@ export function fanoutHostOf(obj: SourceObject, env: Env): FanoutHost {
   return {
     outbox: obj.outbox,
     maxAppendBytes: obj.maxAppendBytes,
+    fanoutTally: obj.fanoutTally,
     limits: readEstuaryConfig(env),
     meta: () => obj.meta(),
     armAlarm: (at) => obj.armAlarm(at),

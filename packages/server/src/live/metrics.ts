@@ -1,9 +1,11 @@
 /**
  * Per-isolate counters of the edge: what it asked of Durable Objects, what
  * the feeds delivered, and how many readers it holds. Read by
- * `GET /v1/metrics` (tests, benchmarks, the dashboard).
+ * `GET /v1/metrics` (tests, benchmarks, the dashboard). Only code that runs
+ * in the edge (or the queue consumer) may count here: on Cloudflare the
+ * objects run in other isolates, so what they do is counted in their own
+ * counters (StreamDO.counters(), `GET /v1/metrics/stream/...`).
  */
-import { r2Counters } from "../cold/segment-reader.js";
 
 export const metrics = {
   /** Requests this isolate served (the metrics endpoint itself excluded). */
@@ -32,21 +34,19 @@ export const metrics = {
   coldCacheHits: 0,
   /** Reads that looked sealed but went to the StreamDO (e.g. the newest segment's last chunk). */
   coldFallbacks: 0,
-  /** Estuary fan-out: session-stream appends (inline and from the queue), by outcome. */
-  estuaryAppends: 0,
-  estuaryDuplicates: 0,
-  estuaryPruned: 0,
-  /** Fan-out messages sent to / batches received from Cloudflare Queues. */
-  estuaryQueueSent: 0,
+  /** R2 operations of the edge's sealed reads (cold/counting-bucket.ts). */
+  r2ClassA: 0,
+  r2ClassB: 0,
+  /** Fan-out batches this isolate's queue consumer handled (deliveries are counted by each source StreamDO). */
   estuaryQueueBatches: 0,
-  /** Calls the queue consumer made to source StreamDOs (work + report). */
+  /** Calls this isolate's queue consumer made to source StreamDOs (work, report, requeue). */
   estuarySourceCalls: 0,
   /** Subrequests of the last queue-consumer invocation and the most any made (bounded by ESTUARY_SUBREQUEST_BUDGET). */
   estuaryConsumerSubrequestsLast: 0,
   estuaryConsumerSubrequestsMax: 0,
 };
 
-/** A snapshot of the counters, with `doRequests` (every StreamDO request this isolate made) and its R2 reads. */
+/** A snapshot of the counters, with `doRequests` (every StreamDO request this isolate made). */
 export function snapshot(): Record<string, number> {
-  return { ...metrics, ...r2Counters, doRequests: metrics.doReads + metrics.doWrites + metrics.doOther };
+  return { ...metrics, doRequests: metrics.doReads + metrics.doWrites + metrics.doOther };
 }

@@ -129,7 +129,8 @@ describe("text events", () => {
 
   test("a sequence of events parses back in order", () => {
     const payloads = ["one", "two\r\n\r\nthree", " four", ""];
-    const wire = payloads.map(encodeTextData).join("") + encodeKeepAlive() + encodeControl({ streamNextOffset: "o" });
+    const wire =
+      payloads.map((p) => encodeTextData(p)).join("") + encodeKeepAlive() + encodeControl({ streamNextOffset: "o" });
     const events = parseSse(wire);
     expect(events.map((e) => e.data)).toEqual([...payloads.map(normalise), '{"streamNextOffset":"o"}']);
     expect(events.map((e) => e.type)).toEqual(["data", "data", "data", "data", "control"]);
@@ -191,5 +192,24 @@ describe("keep-alive", () => {
     expect(k.startsWith(":")).toBe(true);
     expect(k.endsWith("\n\n")).toBe(true);
     expect(parseSse(k + k)).toEqual([]);
+  });
+});
+
+describe("event ids", () => {
+  test("the id line comes after the data lines, so `event: control\\ndata:` still matches", () => {
+    const wire = encodeControl({ streamNextOffset: "o", streamCursor: "1" }, "o:1:abc");
+    expect(wire).toBe('event: control\ndata:{"streamNextOffset":"o","streamCursor":"1"}\nid:o:1:abc\n\n');
+    expect(/event: control\s*\ndata:({[^}]+})/.exec(wire)?.[1]).toBe('{"streamNextOffset":"o","streamCursor":"1"}');
+    expect(single(wire)).toEqual({ type: "control", data: '{"streamNextOffset":"o","streamCursor":"1"}' });
+  });
+
+  test("data events carry the id too; without one nothing changes", () => {
+    expect(encodeTextData("x", "i")).toBe("event: data\ndata:x\nid:i\n\n");
+    expect(encodeBase64Data(new Uint8Array([1, 2, 3]), "i")).toBe("event: data\ndata:AQID\nid:i\n\n");
+    expect(encodeTextData("x")).toBe("event: data\ndata:x\n\n");
+  });
+
+  test.each(["a\nb", "a\rb", "a\0b"])("an id that could break the stream is refused: %j", (id) => {
+    expect(() => encodeTextData("x", id)).toThrow();
   });
 });

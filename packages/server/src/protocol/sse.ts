@@ -15,26 +15,30 @@ export interface ControlEvent {
 
 /**
  * Encodes one SSE event. Lines are written `data:<line>`; a line that starts
- * with a space gets one extra space, because parsers strip exactly one.
+ * with a space gets one extra space, because parsers strip exactly one. The
+ * `id:` line, if any, comes last: protocol clients that match
+ * `event: control\ndata:` keep working, and EventSource remembers it.
  */
-export function encodeEvent(event: string, payload: string): string {
+export function encodeEvent(event: string, payload: string, id?: string): string {
   const lines = payload.split(LINE_BREAK).map((l) => (l.startsWith(" ") ? `data: ${l}\n` : `data:${l}\n`));
-  return `event: ${event}\n${lines.join("")}\n`;
+  if (id !== undefined && (LINE_BREAK.test(id) || id.includes("\0")))
+    throw new Error("An SSE id cannot hold CR, LF or NUL");
+  return `event: ${event}\n${lines.join("")}${id === undefined ? "" : `id:${id}\n`}\n`;
 }
 
 /** Encodes a data event carrying text (text types and JSON arrays). */
-export function encodeTextData(text: string): string {
-  return encodeEvent("data", text);
+export function encodeTextData(text: string, id?: string): string {
+  return encodeEvent("data", text, id);
 }
 
 /** Encodes a data event carrying bytes as standard base64. */
-export function encodeBase64Data(bytes: Uint8Array): string {
-  return encodeEvent("data", toBase64(bytes));
+export function encodeBase64Data(bytes: Uint8Array, id?: string): string {
+  return encodeEvent("data", toBase64(bytes), id);
 }
 
 /** Encodes a control event. */
-export function encodeControl(control: ControlEvent): string {
-  return encodeEvent("control", JSON.stringify(control));
+export function encodeControl(control: ControlEvent, id?: string): string {
+  return encodeEvent("control", JSON.stringify(control), id);
 }
 
 /** A keep-alive comment: ignored by clients, keeps proxies from timing out. */

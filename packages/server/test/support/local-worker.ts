@@ -77,6 +77,21 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
 }
 
 async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
+  // Local workers serve the open dev default project unless a caller says otherwise.
+  const vars = { DEFAULT_PROJECT_OPEN: "true", ...opts.vars };
+  const extra: string[] = [];
+  for (const [k, v] of Object.entries(vars)) extra.push("--var", `${k}:${v}`);
+  return startWrangler(extra, opts);
+}
+
+/**
+ * Runs `wrangler dev` in the server package with `extraArgs` (configs, vars) on
+ * a loopback port and waits for /health; shared with the split-isolates harness.
+ */
+export async function startWrangler(
+  extraArgs: readonly string[],
+  opts: LocalWorkerOptions & { env?: Record<string, string>; cleanup?: () => void },
+): Promise<LocalWorker> {
   const port = opts.port ?? (await freePort());
   const inspectorPort = await freePort();
   const ownsState = opts.persistTo === undefined;
@@ -96,13 +111,11 @@ async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
     "--show-interactive-dev-session=false",
     "--log-level",
     opts.verbose ? "info" : "warn",
+    ...extraArgs,
   ];
-  // Local workers serve the open dev default project unless a caller says otherwise.
-  const vars = { DEFAULT_PROJECT_OPEN: "true", ...opts.vars };
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, args, {
     cwd: SERVER_DIR,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -114,11 +127,15 @@ async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${port}`;
+  const cleanup = () => {
+    if (ownsState) rmSync(persistTo, { recursive: true, force: true });
+    opts.cleanup?.();
+  };
   try {
     await waitForHealth(url, child, opts.startTimeoutMs ?? 60_000);
   } catch (e) {
     await terminate(child, "SIGKILL");
-    if (ownsState) rmSync(persistTo, { recursive: true, force: true });
+    cleanup();
     throw new Error(`${(e as Error).message}\n--- wrangler output ---\n${output}`);
   }
   return {
@@ -128,7 +145,7 @@ async function startOnce(opts: LocalWorkerOptions): Promise<LocalWorker> {
     pid: child.pid!,
     async stop() {
       await terminate(child, "SIGTERM");
-      if (ownsState) rmSync(persistTo, { recursive: true, force: true });
+      cleanup();
     },
     async kill() {
       await terminate(child, "SIGKILL");

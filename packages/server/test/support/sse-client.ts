@@ -5,6 +5,8 @@
 export interface SseEvent {
   type: string;
   data: string;
+  /** The event's `id:` field, if it had one. */
+  id?: string;
 }
 
 /** A live SSE connection. */
@@ -19,10 +21,10 @@ export interface SseConnection {
   close(): void;
 }
 
-/** Opens an SSE connection to `url`. */
-export async function openSse(url: string): Promise<SseConnection> {
+/** Opens an SSE connection to `url` (e.g. with a `last-event-id` header). */
+export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseConnection> {
   const ctl = new AbortController();
-  const res = await fetch(url, { signal: ctl.signal, headers: { accept: "text/event-stream" } });
+  const res = await fetch(url, { signal: ctl.signal, headers: { accept: "text/event-stream", ...headers } });
   if (res.status !== 200 || !res.body) throw new Error(`SSE ${url} answered ${res.status}`);
   const events: SseEvent[] = [];
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -63,6 +65,7 @@ export async function openSse(url: string): Promise<SseConnection> {
 
 function parseBlock(block: string): SseEvent | undefined {
   let type = "message";
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split(/\r\n|\r|\n/)) {
     if (line.startsWith(":")) continue;
@@ -72,6 +75,8 @@ function parseBlock(block: string): SseEvent | undefined {
     if (value.startsWith(" ")) value = value.slice(1);
     if (field === "event") type = value;
     else if (field === "data") data.push(value);
+    else if (field === "id") id = value;
   }
-  return data.length > 0 ? { type, data: data.join("\n") } : undefined;
+  if (data.length === 0) return undefined;
+  return id === undefined ? { type, data: data.join("\n") } : { type, data: data.join("\n"), id };
 }

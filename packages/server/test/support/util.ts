@@ -3,10 +3,10 @@ import { inject } from "vitest";
 
 let counter = 0;
 
-/** A stream URL unique to this test run. */
-export function streamUrl(prefix: string): string {
+/** A stream URL unique to this test run, on `base` (the shared test Worker by default). */
+export function streamUrl(prefix: string, base: string = inject("baseUrl")): string {
   counter += 1;
-  return `${inject("baseUrl")}/v1/stream/${prefix}-${Date.now().toString(36)}-${counter}`;
+  return `${base}/v1/stream/${prefix}-${Date.now().toString(36)}-${counter}`;
 }
 
 /** Resolves when `check` returns true, polling every 20 ms; rejects after `timeoutMs`. */

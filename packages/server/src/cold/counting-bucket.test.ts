@@ -1,0 +1,27 @@
+import { describe, expect, test } from "vitest";
+import { countingBucket } from "./counting-bucket.js";
+
+describe("countingBucket", () => {
+  test("counts gets and heads as class B, puts and lists as class A, deletes not at all", async () => {
+    const calls: string[] = [];
+    const fake = {
+      name: "bucket",
+      get: async (k: string) => (calls.push(`get ${k}`), null),
+      head: async (k: string) => (calls.push(`head ${k}`), null),
+      put: async (k: string) => (calls.push(`put ${k}`), null),
+      list: async () => (calls.push("list"), { objects: [] }),
+      delete: async (k: string) => void calls.push(`delete ${k}`),
+    };
+    const tally = { r2ClassA: 0, r2ClassB: 0 };
+    const b = countingBucket(fake as unknown as R2Bucket, tally);
+    await b.get("a");
+    await b.head("a");
+    await b.get("b");
+    await b.put("c", "x");
+    await b.list();
+    await b.delete("c");
+    expect(tally).toEqual({ r2ClassA: 2, r2ClassB: 3 });
+    expect(calls).toEqual(["get a", "head a", "get b", "put c", "list", "delete c"]);
+    expect((b as unknown as { name: string }).name).toBe("bucket");
+  });
+});

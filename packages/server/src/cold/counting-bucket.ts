@@ -1,0 +1,37 @@
+/**
+ * Counts R2 operations by billing class where they are made. The edge and the
+ * objects run in different isolates on Cloudflare, so each keeps its own
+ * tally (the edge in /v1/metrics, a StreamDO in its per-stream counters)
+ * instead of sharing a module counter that only works in one isolate.
+ */
+
+/** R2 operations made through a counted bucket. */
+export interface R2Tally {
+  /** Class A: put, list, multipart creation. */
+  r2ClassA: number;
+  /** Class B: get, head. */
+  r2ClassB: number;
+}
+
+const CLASS_OF: Readonly<Record<string, keyof R2Tally>> = {
+  put: "r2ClassA",
+  list: "r2ClassA",
+  createMultipartUpload: "r2ClassA",
+  get: "r2ClassB",
+  head: "r2ClassB",
+};
+
+/** `bucket`, with every get/head/put/list/multipart creation counted in `tally` (deletes are free). */
+export function countingBucket(bucket: R2Bucket, tally: R2Tally): R2Bucket {
+  return new Proxy(bucket, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      const kind = typeof prop === "string" ? CLASS_OF[prop] : undefined;
+      return (...args: unknown[]) => {
+        if (kind) tally[kind] += 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
