@@ -17,6 +17,7 @@ export interface Env {
   SSE_KEEPALIVE_MS?: string;
   FEED_LINGER_MS?: string;
   MAX_APPEND_BYTES?: string;
+  MAX_APPEND_MESSAGES?: string;
   MAX_READ_BYTES?: string;
   DEFAULT_PROJECT_OPEN?: string;
   /** Project configs (`project:<name>` → JSON); see docs/auth.md. */
@@ -69,6 +70,8 @@ export interface Config {
   /** How long a live feed outlives the request that opened it (below the 30 s waitUntil cap). */
   readonly feedLingerMs: number;
   readonly maxAppendBytes: number;
+  /** JSON messages (array elements) one append may hold; more is 413. */
+  readonly maxAppendMessages: number;
   readonly maxReadBytes: number;
   readonly defaultProjectOpen: boolean;
   /** The hot log is sealed into an R2 segment once it holds this many bytes... */
@@ -94,7 +97,54 @@ export function intVar(env: Env, name: keyof Env, fallback: number, min: number,
   return n;
 }
 
+const MiB = 1024 * 1024;
 const cache = new WeakMap<Env, Config>();
+
+/**
+ * The memory budget (docs/server.md "Memory budget"): what one Durable Object
+ * may use beyond the runtime's baseline, inside a 128 MB isolate that may
+ * also hold other objects.
+ */
+export const OBJECT_MEMORY_BUDGET = 64 * MiB;
+/** Peak memory of one append, per byte of body: the stored copy plus transport buffers in flight. */
+export const APPEND_BYTES_FACTOR = 1.5;
+/** Peak memory of one JSON message beyond its bytes (its view, row insert and fan-out entry). */
+export const BYTES_PER_MESSAGE = 512;
+/** The largest segment: a seal streams its rows, so this bounds seal time and index size, not memory. */
+export const SEGMENT_MAX_BYTES_LIMIT = 64 * MiB;
+/** Segment index entries are 4 bytes: this many messages keep one index (cached per isolate) at 1 MiB. */
+export const SEGMENT_MAX_MESSAGES_LIMIT = 262_144;
+
+/** Peak memory of one object with this configuration (the budget arithmetic of docs/server.md). */
+export function objectPeakBytes(c: Config): number {
+  const append = c.maxAppendBytes * APPEND_BYTES_FACTOR + c.maxAppendMessages * BYTES_PER_MESSAGE;
+  // A read holds its chunk and the RPC copy of it; a seal holds about two rows in flight.
+  return append + 2 * c.maxReadBytes + 2 * MiB;
+}
+
+/** Refuses a configuration whose peak does not fit the budget, saying what to change. */
+function checkMemoryBudget(c: Config): void {
+  if (c.segmentMaxBytes > SEGMENT_MAX_BYTES_LIMIT) {
+    throw new Error(
+      `SEGMENT_MAX_BYTES=${c.segmentMaxBytes} is above ${SEGMENT_MAX_BYTES_LIMIT} (64 MiB): larger segments take too long to seal and drain after an R2 outage; lower it in wrangler.jsonc "vars"`,
+    );
+  }
+  if (c.segmentMaxMessages > SEGMENT_MAX_MESSAGES_LIMIT) {
+    throw new Error(
+      `SEGMENT_MAX_MESSAGES=${c.segmentMaxMessages} is above ${SEGMENT_MAX_MESSAGES_LIMIT}: a segment's message index would exceed 1 MiB in every isolate that reads it; lower it in wrangler.jsonc "vars"`,
+    );
+  }
+  const peak = objectPeakBytes(c);
+  if (peak > OBJECT_MEMORY_BUDGET) {
+    const maxAppend = Math.floor(
+      (OBJECT_MEMORY_BUDGET - 2 * c.maxReadBytes - 2 * MiB - c.maxAppendMessages * BYTES_PER_MESSAGE) /
+        APPEND_BYTES_FACTOR,
+    );
+    throw new Error(
+      `MAX_APPEND_BYTES=${c.maxAppendBytes}, MAX_APPEND_MESSAGES=${c.maxAppendMessages} and MAX_READ_BYTES=${c.maxReadBytes} need about ${Math.ceil(peak / MiB)} MiB per object, above the ${OBJECT_MEMORY_BUDGET / MiB} MiB memory budget (docs/server.md "Memory budget"); lower MAX_APPEND_BYTES to at most ${Math.max(0, maxAppend)} (or lower the others) in wrangler.jsonc "vars"`,
+    );
+  }
+}
 
 /** Reads and validates the configuration from vars (memoised per env object). */
 export function readConfig(env: Env): Config {
@@ -105,14 +155,16 @@ export function readConfig(env: Env): Config {
     sseCloseAfterMs: intVar(env, "SSE_CLOSE_AFTER_MS", 60_000, 500, 3_600_000),
     sseKeepAliveMs: intVar(env, "SSE_KEEPALIVE_MS", 15_000, 100, 60_000),
     feedLingerMs: intVar(env, "FEED_LINGER_MS", 20_000, 0, 25_000),
-    maxAppendBytes: intVar(env, "MAX_APPEND_BYTES", 32 * 1024 * 1024, 1024, 64 * 1024 * 1024),
-    maxReadBytes: intVar(env, "MAX_READ_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024),
+    maxAppendBytes: intVar(env, "MAX_APPEND_BYTES", 32 * MiB, 1024, 64 * MiB),
+    maxAppendMessages: intVar(env, "MAX_APPEND_MESSAGES", 10_000, 1, 1_000_000),
+    maxReadBytes: intVar(env, "MAX_READ_BYTES", MiB, 1024, 8 * MiB),
     defaultProjectOpen: (env.DEFAULT_PROJECT_OPEN ?? "false").toLowerCase() === "true",
-    segmentMaxBytes: intVar(env, "SEGMENT_MAX_BYTES", 16 * 1024 * 1024, 1, 256 * 1024 * 1024),
+    segmentMaxBytes: intVar(env, "SEGMENT_MAX_BYTES", 16 * MiB, 1, 256 * MiB),
     segmentMaxMessages: intVar(env, "SEGMENT_MAX_MESSAGES", 100_000, 1, 1_000_000),
     hotStorageLimitBytes: intVar(env, "HOT_STORAGE_LIMIT_BYTES", 9 * 1024 ** 3, 64 * 1024, 10 * 1000 ** 3),
     segmentHeadCacheMs: intVar(env, "SEGMENT_HEAD_CACHE_MS", 5_000, 0, 300_000),
   };
+  checkMemoryBudget(config);
   cache.set(env, config);
   return config;
 }

@@ -1,5 +1,5 @@
 /** Writes docs/benchmarks.md, docs/bench/*.svg and docs/bench/results.json for a run. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "../results.ts";
@@ -15,6 +15,9 @@ export function writeDocs(run: RunResult): number {
   mkdirSync(join(REPO_DIR, "docs/bench"), { recursive: true });
   for (const c of charts) writeFileSync(join(REPO_DIR, "docs/bench", c.file), c.svg);
   writeFileSync(join(REPO_DIR, "docs/bench/results.json"), JSON.stringify(run, null, 2) + "\n");
-  writeFileSync(join(REPO_DIR, "docs/benchmarks.md"), renderMarkdown(run, charts));
+  // The memory table comes from the server's memory test (docs/bench/memory.md), not from this run.
+  const memory = join(REPO_DIR, "docs/bench/memory.md");
+  const extra = existsSync(memory) ? `\n${readFileSync(memory, "utf8")}` : "";
+  writeFileSync(join(REPO_DIR, "docs/benchmarks.md"), renderMarkdown(run, charts) + extra);
   return charts.length;
 }

@@ -83,26 +83,62 @@ export interface LogRow {
 }
 
 /**
- * Builds a segment object body from contiguous hot-log rows covering
- * [start, end) that hold `messages` message starts, in one pass (the rows can
- * come straight from a cursor). Throws when the rows do not match.
+ * Writes a segment object body row by row, for a streamed upload: each row's
+ * bytes as they are, then the index. Throws when the rows do not cover
+ * [start, end) exactly or hold a different number of message starts.
+ */
+export class SegmentWriter {
+  private at: number;
+  private count = 0;
+  private readonly index: Uint8Array;
+  private readonly view: DataView;
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    readonly messages: number,
+  ) {
+    this.at = start;
+    this.index = new Uint8Array(4 * messages);
+    this.view = new DataView(this.index.buffer);
+  }
+
+  /** Bytes of the whole object (data, then 4 bytes per message). */
+  get size(): number {
+    return this.end - this.start + 4 * this.messages;
+  }
+
+  /** The next row: returns the bytes to write for it. */
+  row(r: LogRow): Uint8Array {
+    const { start, end } = this;
+    if (r.pos !== this.at || this.at + r.data.length > end) throw new Error(`hot rows do not cover [${start}, ${end})`);
+    this.at += r.data.length;
+    if ((r.flags & 1) !== 0) {
+      if (this.count >= this.messages) throw new Error(`more than ${this.messages} messages in [${start}, ${end})`);
+      const rel = r.pos - start;
+      this.view.setUint32(4 * this.count++, ((r.flags & 2) !== 0 ? INDEX_BATCH_BIT | rel : rel) >>> 0, true);
+    }
+    return r.data;
+  }
+
+  /** After the last row: the index bytes that end the object. */
+  finish(): Uint8Array {
+    if (this.at !== this.end || this.count !== this.messages) {
+      throw new Error(`hot rows do not cover [${this.start}, ${this.end})`);
+    }
+    return this.index;
+  }
+}
+
+/**
+ * Builds a whole segment object body from contiguous hot-log rows covering
+ * [start, end) that hold `messages` message starts (tests; seals stream it).
  */
 export function encodeSegment(rows: Iterable<LogRow>, start: number, end: number, messages: number): Uint8Array {
-  const dataBytes = end - start;
-  const out = new Uint8Array(dataBytes + 4 * messages);
-  const view = new DataView(out.buffer, dataBytes);
-  let at = start;
-  let i = 0;
-  for (const r of rows) {
-    if (r.pos !== at || at + r.data.length > end) throw new Error(`hot rows do not cover [${start}, ${end})`);
-    out.set(r.data, r.pos - start);
-    at += r.data.length;
-    if ((r.flags & 1) === 0) continue;
-    if (i >= messages) throw new Error(`more than ${messages} messages in [${start}, ${end})`);
-    const rel = r.pos - start;
-    view.setUint32(4 * i++, ((r.flags & 2) !== 0 ? INDEX_BATCH_BIT | rel : rel) >>> 0, true);
-  }
-  if (at !== end || i !== messages) throw new Error(`hot rows do not cover [${start}, ${end})`);
+  const w = new SegmentWriter(start, end, messages);
+  const out = new Uint8Array(w.size);
+  for (const r of rows) out.set(w.row(r), r.pos - start);
+  out.set(w.finish(), end - start);
   return out;
 }
 

@@ -17,8 +17,18 @@ import {
 /** The slice of R2 used for reading. */
 export type SegmentBucket = Pick<R2Bucket, "get" | "head">;
 
-const DESCRIPTORS_MAX = 256;
-const descriptors = new Map<string, Promise<SegmentDescriptor | null>>();
+/** Bytes of descriptors (mostly message indexes, 4 bytes a message) one isolate keeps (docs/server.md "Memory budget"). */
+export const DESCRIPTOR_CACHE_BYTES = 8 * 1024 * 1024;
+const DESCRIPTOR_OVERHEAD = 256;
+const descriptors = new Map<string, { d: Promise<SegmentDescriptor | null>; bytes: number }>();
+let cachedBytes = 0;
+
+function forget(key: string, only?: { bytes: number }): void {
+  const e = descriptors.get(key);
+  if (!e || (only && e !== only)) return;
+  cachedBytes -= e.bytes;
+  descriptors.delete(key);
+}
 
 /** A segment's descriptor, or null when the object does not exist. */
 export function loadDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
@@ -26,17 +36,31 @@ export function loadDescriptor(bucket: SegmentBucket, key: string): Promise<Segm
   if (hit) {
     descriptors.delete(key);
     descriptors.set(key, hit);
-    return hit;
+    return hit.d;
   }
   const loading = fetchDescriptor(bucket, key);
-  descriptors.set(key, loading);
+  const entry = { d: loading, bytes: DESCRIPTOR_OVERHEAD };
+  descriptors.set(key, entry);
+  cachedBytes += entry.bytes;
   // Failures and misses are not remembered: a retry may find the object.
   void loading.then(
-    (d) => d === null && descriptors.delete(key),
-    () => descriptors.delete(key),
+    (d) => {
+      if (d === null) return forget(key, entry);
+      if (descriptors.get(key) !== entry) return;
+      const bytes = DESCRIPTOR_OVERHEAD + d.index.byteLength;
+      cachedBytes += bytes - entry.bytes;
+      entry.bytes = bytes;
+      evict();
+    },
+    () => forget(key, entry),
   );
-  if (descriptors.size > DESCRIPTORS_MAX) descriptors.delete(descriptors.keys().next().value!);
+  evict();
   return loading;
+}
+
+/** Drops the least recently used descriptors until the cache fits its byte budget. */
+function evict(): void {
+  while (cachedBytes > DESCRIPTOR_CACHE_BYTES && descriptors.size > 1) forget(descriptors.keys().next().value!);
 }
 
 async function fetchDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {

@@ -8,10 +8,10 @@
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { H } from "../protocol/headers.js";
-import { splitJsonMessages } from "../protocol/json.js";
 import { compareBytes, isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
 import { decideProducer, type ProducerState } from "../protocol/producer.js";
-import { infoOf, offsetAt, readBody, storageFull, type StreamHost } from "./host.js";
+import { batchOf, receiveBody } from "./append-body.js";
+import { EMPTY_BATCH, infoOf, offsetAt, storageFull, type StreamHost } from "./host.js";
 import { producerTuple, type StreamMeta } from "./meta.js";
 import type { AppendOk, AppendRequest } from "./rpc-types.js";
 
@@ -44,24 +44,29 @@ async function appendNow(
   req: AppendRequest,
   body: ReadableStream<Uint8Array> | null,
 ): Promise<Result<AppendOk>> {
-  const bytes = await readBody(body, host.maxAppendBytes);
-  if (isFailure(bytes)) return bytes;
-  if (bytes.length === 0 && !req.closed) {
+  // A JSON body is split while it arrives; a content type that does not match
+  // the stream's is refused below, before the split is used.
+  const json = req.contentType !== null && isJsonType(req.contentType);
+  const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
+  const received = await receiveBody(body, limits, json, false, host.bodyGate);
+  if (isFailure(received)) return received;
+  if (received.size === 0 && !req.closed) {
     return failure(400, "empty_body", "Append body is empty; send data, or Stream-Closed: true to close");
   }
   const m = host.meta();
   if (!m) return failure(404, "not_found", "Stream not found");
   if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
 
-  if (m.closed) return appendToClosed(m, req, bytes.length === 0);
-  if (bytes.length > 0) {
+  if (m.closed) return appendToClosed(m, req, received.size === 0);
+  if (received.size > 0) {
     if (req.contentType === null) return failure(400, "invalid_header", "Content-Type is required when appending data");
     if (mediaTypeEssence(req.contentType) !== mediaTypeEssence(m.contentType)) {
       return failure(409, "content_type_mismatch", `Stream content type is ${m.contentType}, not ${req.contentType}`);
     }
   }
-  const messages = bytes.length === 0 ? [] : isJsonType(m.contentType) ? splitJsonMessages(bytes, false) : [bytes];
-  if (isFailure(messages)) return messages;
+  if (received.invalid) return received.invalid;
+  const messages = received.messages;
+  const batch = messages.length > 0 ? batchOf(received) : EMPTY_BATCH;
 
   let next: ProducerState | null = null;
   if (req.producer) {
@@ -80,7 +85,7 @@ async function appendNow(
     );
   }
 
-  const full = storageFull(host, bytes.length);
+  const full = storageFull(host, received.size);
   if (full) return full;
 
   const now = host.now();
@@ -88,10 +93,11 @@ async function appendNow(
   const after: StreamMeta = { ...m };
   host.transaction(() => {
     // The tail's segment was sealed: new data opens the next one.
-    if (messages.length > 0 && host.segments.last()?.seq === after.segment) after.segment += 1;
-    if (messages.length > 0) after.tail = host.store.appendBatch(after.tail, messages);
+    const sealed = host.segments.last()?.seq;
+    if (messages.length > 0 && sealed !== undefined && sealed >= after.segment) after.segment = sealed + 1;
+    if (messages.length > 0) after.tail = host.store.appendPieces(after.tail, messages);
     host.faults.hit("append-txn");
-    host.recordFanout(after, start, messages);
+    host.recordFanout(after, start, batch);
     if (req.producer && next) host.store.putProducer(req.producer.id, next, now);
     if (req.streamSeq !== null) after.streamSeq = req.streamSeq;
     if (req.closed) {
@@ -102,7 +108,7 @@ async function appendNow(
     host.saveMeta(after);
   });
   host.scheduleExpiry(after);
-  host.publish(after, start, messages);
+  host.publish(after, start, batch);
   host.appended(after, messages.length);
   // 200 only for a producer append that stored data; close-only is 204.
   return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(after), producer: next };

@@ -4,10 +4,10 @@
  * the fork point and records the reference (fork-client.ts).
  */
 import { failure, type Result } from "../protocol/errors.js";
-import { splitJsonMessages } from "../protocol/json.js";
 import { parseOffset } from "../protocol/offset.js";
 import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
-import { infoOf, readBody, storageFull, type StreamHost } from "./host.js";
+import { receiveBody } from "./append-body.js";
+import { infoOf, storageFull, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
 import { abandonIntent, attachToSource, FORK_INTENTS_JOB } from "./fork-client.js";
@@ -21,11 +21,14 @@ export async function createStream(
   req: CreateRequest,
   body: ReadableStream<Uint8Array> | null,
 ): Promise<Result<CreateOk>> {
-  const bytes = await readBody(body, host.maxAppendBytes);
-  if (isFailure(bytes)) return bytes;
+  const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
+  // A fork without a Content-Type takes its source's: its body is split once that is known.
+  const json = req.contentType !== null && isJsonType(req.contentType);
+  const received = await receiveBody(body, limits, json, true, host.bodyGate);
+  if (isFailure(received)) return received;
   const existing = host.meta();
   if (existing) return confirmExisting(existing, req);
-  const full = storageFull(host, bytes.length);
+  const full = storageFull(host, received.size);
   if (full) return full;
 
   const instance = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
@@ -44,11 +47,12 @@ export async function createStream(
   }
 
   const contentType = req.contentType ?? attach?.contentType ?? DEFAULT_CONTENT_TYPE;
-  const messages = initialMessages(contentType, bytes);
-  if (isFailure(messages)) {
+  const initial = isJsonType(contentType) && !json ? received.asJson(limits, true) : received;
+  if (initial.invalid) {
     if (req.fork) await abandonIntent(host, ref, req.fork.source);
-    return messages;
+    return initial.invalid;
   }
+  const messages = initial.messages;
   const now = host.now();
   const inherit = attach !== null && req.expiry.ttlSeconds === null && req.expiry.expiresAtMs === null;
   const start = attach?.position ?? 0;
@@ -75,7 +79,7 @@ export async function createStream(
   };
   host.transaction(() => {
     host.store.ensureSchema();
-    meta.tail = messages.length > 0 ? host.store.appendBatch(start, messages) : start;
+    meta.tail = messages.length > 0 ? host.store.appendPieces(start, messages) : start;
     host.saveMeta(meta);
     if (req.fork) host.forks.markAttached(ref);
   });
@@ -83,11 +87,6 @@ export async function createStream(
   host.scheduleExpiry(meta);
   host.appended(meta, messages.length);
   return { ok: true, created: true, info: infoOf(meta) };
-}
-
-function initialMessages(contentType: string, bytes: Uint8Array): Uint8Array[] | ReturnType<typeof failure> {
-  if (isJsonType(contentType)) return bytes.length === 0 ? [] : splitJsonMessages(bytes, true);
-  return bytes.length === 0 ? [] : [bytes];
 }
 
 /** 200 when the request matches the existing stream's configuration, else 409. */

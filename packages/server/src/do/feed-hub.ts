@@ -5,7 +5,10 @@
  * evicted while the feeds stay connected.
  */
 import { encodeFrame, INLINE_PAYLOAD_MAX, CLOSE_STREAM_GONE, type BatchFrame } from "../live/feed-frames.js";
-import { offsetAt, infoOf } from "./host.js";
+import { concat } from "./store.js";
+import { joinMessages } from "../protocol/json.js";
+import { isJsonType } from "../protocol/parse.js";
+import { offsetAt, infoOf, type AppendedBatch } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 
 /** Counters of the feed hub, kept per object instance (reset by eviction). */
@@ -35,18 +38,23 @@ export function acceptFeed(ctx: DurableObjectState, m: StreamMeta, stats: FeedHu
   return new Response(null, { status: 101, webSocket: client });
 }
 
-/** Sends one committed append (or close) to every connected feed. */
+/**
+ * Sends one committed append (or close) to every connected feed. The payload
+ * is built only when a feed is connected and it is small enough to inline.
+ */
 export function broadcastBatch(
   ctx: DurableObjectState,
   m: StreamMeta,
   start: number,
-  count: number,
-  payload: Uint8Array,
+  batch: AppendedBatch,
   stats: FeedHubStats,
 ): void {
   const sockets = ctx.getWebSockets();
   if (sockets.length === 0) return;
-  const inline = payload.length <= INLINE_PAYLOAD_MAX;
+  const json = isJsonType(m.contentType);
+  const count = batch.count;
+  const inline = batch.bytes + (json ? Math.max(0, count - 1) : 0) <= INLINE_PAYLOAD_MAX;
+  const payload = inline ? (json ? joinMessages(batch.messages()) : concat(batch.messages())) : undefined;
   const header: BatchFrame = {
     type: "batch",
     start,
@@ -56,7 +64,7 @@ export function broadcastBatch(
     count,
     inline,
   };
-  const frame = encodeFrame(header, inline ? payload : undefined);
+  const frame = encodeFrame(header, payload);
   for (const ws of sockets) {
     try {
       ws.send(frame);

@@ -5,6 +5,7 @@
  */
 import { formatOffset } from "../protocol/offset.js";
 import type { Failure, Result } from "../protocol/errors.js";
+import type { BodyGate } from "./append-body.js";
 import type { StreamMeta } from "./meta.js";
 import type { AlarmJobs } from "./alarm-schedule.js";
 import type { Faults } from "./faults.js";
@@ -38,6 +39,10 @@ export interface StreamHost {
   /** This object's id: names the stream's R2 objects (cold/segment-format.ts). */
   readonly doId: string;
   readonly maxAppendBytes: number;
+  /** JSON messages one append may hold (MAX_APPEND_MESSAGES). */
+  readonly maxAppendMessages: number;
+  /** Lets one large request body at a time be received (do/append-body.ts). */
+  readonly bodyGate: BodyGate;
   readonly maxReadBytes: number;
   /** Appends that would grow the database past this are refused (507). */
   readonly hotStorageLimitBytes: number;
@@ -63,10 +68,22 @@ export interface StreamHost {
   /** Drops all of this stream's storage (and releases its fork source). */
   destroy(m: StreamMeta): Promise<void>;
   /** Inside an append's transaction: writes the estuary fan-out intent (src/estuary/fanout.ts). */
-  recordFanout(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void;
+  recordFanout(m: StreamMeta, start: number, batch: AppendedBatch): void;
   /** Sends a committed append (or close) to the live feeds. `start` is the tail before it. */
-  publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void;
+  publish(m: StreamMeta, start: number, batch: AppendedBatch): void;
 }
+
+/** An append's messages as feeds and fan-out see them: bytes are joined only when asked for. */
+export interface AppendedBatch {
+  readonly count: number;
+  /** Bytes of all messages. */
+  readonly bytes: number;
+  /** Each message's bytes (may copy a message stored in several rows). */
+  messages(): readonly Uint8Array[];
+}
+
+/** A batch with nothing in it (a close-only append). */
+export const EMPTY_BATCH: AppendedBatch = { count: 0, bytes: 0, messages: () => [] };
 
 /** The offset token of the tail (or of any position minted in the tail's segment). */
 export function offsetAt(m: StreamMeta, position: number): string {
@@ -99,34 +116,4 @@ export function infoOf(m: StreamMeta): StreamInfo {
     ttlSeconds: m.ttlSeconds,
     expiresAtMs: m.expiresAtMs,
   };
-}
-
-/** Reads a request body up to `max` bytes; 413 beyond it. */
-export async function readBody(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | Failure> {
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return {
-        ok: false,
-        status: 413,
-        code: "payload_too_large",
-        message: `Body exceeds the ${max}-byte limit per request; split it into smaller appends`,
-      };
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }

@@ -1,6 +1,8 @@
 /**
- * Sealing the hot log into R2 segments. Each seal covers the hot log up to
- * the tail and goes through four steps; a crash after any of them is resumed
+ * Sealing the hot log into R2 segments. Each seal covers whole appends from
+ * the end of the last segment until just past a threshold (so a segment is
+ * at most the threshold plus one append, and a backlog left by an R2 outage
+ * is sealed one threshold-sized segment at a time), and goes through four steps; a crash after any of them is resumed
  * by finishing the pending segment, so nothing is lost, duplicated or
  * orphaned:
  *
@@ -25,6 +27,8 @@ export interface RotationOptions {
   readonly force?: boolean;
   /** Called after each step; a fault test crashes the object there. */
   readonly after?: (step: RotationStep) => Promise<void> | void;
+  /** Test-only: called before each upload; throwing makes it fail as if R2 were down. */
+  readonly beforeUpload?: () => void;
 }
 
 /** Thresholds that trigger a seal. */
@@ -54,6 +58,7 @@ export async function rotate(host: StreamHost, limits: RotationLimits, opts: Rot
       host.transaction(() => host.segments.addPending(seg));
       await opts.after?.("prepared");
     }
+    opts.beforeUpload?.();
     await upload(host, m, seg);
     await opts.after?.("uploaded");
     // A soft-deleted stream (410) keeps its segments for its forks but no head:
@@ -67,20 +72,34 @@ export async function rotate(host: StreamHost, limits: RotationLimits, opts: Rot
     host.transaction(() => {
       host.segments.markSealed(seg.seq);
       host.store.deleteRange(seg.start, seg.end);
+      // Data after this segment stays hot: its offsets name the next segment,
+      // so they sort after every offset inside this one.
+      if (seg.end < now.tail && now.segment <= seg.seq) {
+        now.segment = seg.seq + 1;
+        host.saveMeta(now);
+      }
     });
     host.sealedHot();
     sealed += 1;
   }
 }
 
-/** The next segment to seal: the hot log up to the tail, when over a threshold. */
+/**
+ * The next segment to seal, when the hot log is over a threshold (or `force`):
+ * whole appends from the end of the last segment up to the first append that
+ * starts at or past a threshold, else up to the tail.
+ */
 function plan(host: StreamHost, m: StreamMeta, limits: RotationLimits, force: boolean): SegmentRow | null {
   const last = host.segments.last();
   const start = last?.end ?? ownStart(m);
-  const end = m.tail;
-  if (end <= start) return null;
-  const messages = host.store.countMessages(start, end);
-  if (!force && !needsRotation(end - start, messages, limits)) return null;
+  const tail = m.tail;
+  if (tail <= start) return null;
+  const { store } = host;
+  const bytesCut = store.batchStartIn(start + Math.max(1, limits.maxBytes), tail) ?? tail;
+  const nth = store.messageStartAt(start, bytesCut, limits.maxMessages);
+  const end = nth === undefined ? bytesCut : (store.batchStartIn(Math.max(nth, start + 1), bytesCut) ?? bytesCut);
+  const messages = store.countMessages(start, end);
+  if (!force && !needsRotation(tail - start, store.countMessages(start, tail), limits)) return null;
   const seq = m.segment;
   if ((last && last.seq >= seq) || seq < baseSegment(m)) {
     throw new Error(`segment numbering is inconsistent (next ${seq}, last ${last?.seq})`);
@@ -88,9 +107,15 @@ function plan(host: StreamHost, m: StreamMeta, limits: RotationLimits, force: bo
   return { seq, start, end, messages, sealed: false };
 }
 
+/**
+ * Uploads the segment in one body built from its rows in one pass. A plan is
+ * capped at the threshold plus one append, so this holds at most that much.
+ * (A streamed upload through a FixedLengthStream held about two rows instead,
+ * but under wrangler dev it broke appends that arrived during a long seal;
+ * see docs/server.md "Memory budget".)
+ */
 async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow): Promise<void> {
-  // One pass from the cursor into the object body: the segment is held in memory once.
-  const body = encodeSegment(host.store.rows(seg.start, seg.end), seg.start, seg.end, seg.messages);
+  const body = encodeSegment(host.store.rowsPaged(seg.start, seg.end), seg.start, seg.end, seg.messages);
   const sha256 = await crypto.subtle.digest("SHA-256", body);
   await host.requireBucket().put(segmentKey(host.doId, m.instance, seg.seq), body, {
     customMetadata: infoToMetadata({ ...seg, instance: m.instance, segment: seg.seq }),

@@ -6,8 +6,11 @@
  *
  * Offset tokens name segments: the token of position p is the first segment
  * whose end is at or after p, else the tail's segment (`meta.segment`); a
- * fork's inherited positions take its base segment. A seal always covers the
- * hot log up to the tail, so the token of a tail never changes.
+ * fork's inherited positions take its base segment. A seal that covers the
+ * hot log up to the tail leaves the tail's token as it is; one that leaves data
+ * after it (a backlog sealed a threshold at a time) moves `meta.segment` past
+ * itself, so the tail's token names the next segment and tokens keep sorting
+ * by position.
  */
 import { parseOffset } from "../protocol/offset.js";
 import type { StreamMeta } from "./meta.js";

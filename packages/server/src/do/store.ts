@@ -134,6 +134,25 @@ export class StreamStore {
   }
 
   /**
+   * Appends one batch at `tail`, each message given as pieces of at most
+   * ROW_MAX_BYTES (do/append-body.ts), one row per piece. Returns the new tail.
+   */
+  appendPieces(tail: number, messages: readonly (readonly Uint8Array[])[]): number {
+    let pos = tail;
+    let flags = BATCH_START | MSG_START;
+    for (const pieces of messages) {
+      flags |= MSG_START;
+      for (const piece of pieces) {
+        if (piece.length > ROW_MAX_BYTES) throw new Error(`a log row holds at most ${ROW_MAX_BYTES} bytes`);
+        this.sql.exec("INSERT INTO log (pos, data, flags) VALUES (?, ?, ?)", pos, piece, flags);
+        pos += piece.length;
+        flags = 0;
+      }
+    }
+    return pos;
+  }
+
+  /**
    * Reads from `pos` up to (not including) `limit`, at most about `maxBytes`.
    * Byte streams may be cut anywhere; JSON returns whole messages (at least one).
    */
@@ -216,6 +235,51 @@ export class StreamStore {
       end,
     );
     for (const r of cursor) yield { pos: r.pos, data: new Uint8Array(r.data), flags: r.flags };
+  }
+
+  /**
+   * The hot rows in [start, end), in order, two per query: a seal that awaits
+   * between rows holds no cursor and at most two rows (~2 MiB).
+   */
+  *rowsPaged(start: number, end: number): Generator<{ pos: number; data: Uint8Array; flags: number }> {
+    let at = start;
+    for (;;) {
+      const page = this.sql
+        .exec<{ pos: number; data: ArrayBuffer; flags: number }>(
+          "SELECT pos, data, flags FROM log WHERE pos >= ? AND pos < ? ORDER BY pos LIMIT 2",
+          at,
+          end,
+        )
+        .toArray();
+      if (page.length === 0) return;
+      for (const r of page) yield { pos: r.pos, data: new Uint8Array(r.data), flags: r.flags };
+      at = page[page.length - 1]!.pos + 1;
+    }
+  }
+
+  /** The first append-batch start in [from, end), if any. */
+  batchStartIn(from: number, end: number): number | undefined {
+    return this.sql
+      .exec<{ pos: number }>(
+        "SELECT pos FROM log WHERE pos >= ? AND pos < ? AND (flags & ?) != 0 ORDER BY pos LIMIT 1",
+        from,
+        end,
+        BATCH_START,
+      )
+      .toArray()[0]?.pos;
+  }
+
+  /** Where message number `n` (from 0) at or after `start` begins, if it is before `end`. */
+  messageStartAt(start: number, end: number, n: number): number | undefined {
+    return this.sql
+      .exec<{ pos: number }>(
+        "SELECT pos FROM log WHERE pos >= ? AND pos < ? AND (flags & ?) != 0 ORDER BY pos LIMIT 1 OFFSET ?",
+        start,
+        end,
+        MSG_START,
+        n,
+      )
+      .toArray()[0]?.pos;
   }
 
   /** Messages (appends, for byte streams) starting in [start, end). */

@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { producerTurnTimeoutMs, readConfig, type Env } from "../env.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { appendToStream } from "./append.js";
+import { BodyGate } from "./append-body.js";
 import { createStream } from "./create.js";
 import { attachFork, detachFork, forkReferences, locateSubOffset, readRange } from "./fork-source.js";
 import { FORK_INTENTS_JOB, RELEASE_RETRY_MS, releaseAbandoned, releaseSource } from "./fork-client.js";
@@ -17,9 +18,7 @@ import { faultNamed, Faults } from "./faults.js";
 import { ProducerTurns } from "./producer-turns.js";
 import { debugJobs, registerDebugJobs, scheduleDebugJob } from "./debug-jobs.js";
 import { acceptFeed, broadcastBatch, closeFeeds, type FeedHubStats } from "./feed-hub.js";
-import { infoOf, type SourceApi, type StreamHost } from "./host.js";
-import { joinMessages } from "../protocol/json.js";
-import { isJsonType } from "../protocol/parse.js";
+import { infoOf, type AppendedBatch, type SourceApi, type StreamHost } from "./host.js";
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
 import type {
@@ -72,6 +71,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   readonly producerTurns: ProducerTurns;
   readonly doId: string;
   readonly maxAppendBytes: number;
+  readonly maxAppendMessages: number;
+  readonly bodyGate = new BodyGate();
   readonly maxReadBytes: number;
   readonly hotStorageLimitBytes: number;
   private readonly cold: ColdStorage;
@@ -96,6 +97,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     super(ctx, env);
     const config = readConfig(env);
     this.maxAppendBytes = config.maxAppendBytes;
+    this.maxAppendMessages = config.maxAppendMessages;
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
     this.producerTurns = new ProducerTurns(producerTurnTimeoutMs(env));
@@ -104,7 +106,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       host: this,
       bucket: this.bucket,
       limits: { maxBytes: config.segmentMaxBytes, maxMessages: config.segmentMaxMessages },
-      scheduleRetry: () => this.alarms.schedule(JOB.cold, Date.now() + COLD_RETRY_MS),
+      scheduleRetry: (delayMs) => this.alarms.schedule(JOB.cold, Date.now() + (delayMs ?? COLD_RETRY_MS)),
       exclusive: (fn) => this.exclusive(fn),
     });
     this.doId = ctx.id.toString();
@@ -299,6 +301,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       alarmAt: number | null;
       alarmJobs: Record<string, number>;
       forks: { refs: number; legacyRefs: number; links: number };
+      seals: { attempts: number; failures: number };
       isolate: string;
     } & Awaited<ReturnType<StreamDO["counters"]>>
   > {
@@ -316,6 +319,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         legacyRefs: this.loadRaw()?.refCount ?? 0,
         links: this.forks.links().length,
       },
+      seals: { ...this.cold.sealStats },
       isolate: isolateId(),
       ...(await this.counters()),
     };
@@ -429,6 +433,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return { sealed };
   }
 
+  /** Test-only (`DEBUG_ENDPOINTS`): the next `count` seal uploads fail, as if R2 were down (0 ends it). */
+  async debugFailSeals(count: number): Promise<void> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    this.cold.failSeals = count;
+  }
+
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` purge attempts fail, as if R2 were down. */
   async debugFailPurges(count: number): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
@@ -528,8 +538,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return this.env.STREAMS.get(this.env.STREAMS.idFromName(key)) as unknown as SourceApi;
   }
 
-  recordFanout(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
-    this.fanout.record(m, start, messages);
+  recordFanout(m: StreamMeta, start: number, batch: AppendedBatch): void {
+    // Messages are joined only for a stream that has subscribers.
+    if (batch.count > 0 && this.outbox.count(m.instance) > 0) this.fanout.record(m, start, batch.messages());
   }
 
   /** Estuary fan-out's alarm job: runs at `at` unless it is already due sooner. */
@@ -599,9 +610,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     void this.catalog.sync(Date.now());
   }
 
-  publish(m: StreamMeta, start: number, messages: readonly Uint8Array[]): void {
-    const payload = isJsonType(m.contentType) ? joinMessages(messages) : (messages[0] ?? new Uint8Array(0));
-    broadcastBatch(this.ctx, m, start, messages.length, payload, this.feedStats);
+  publish(m: StreamMeta, start: number, batch: AppendedBatch): void {
+    broadcastBatch(this.ctx, m, start, batch, this.feedStats);
     this.fanout.kick();
   }
 

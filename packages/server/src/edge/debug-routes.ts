@@ -63,6 +63,13 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     }
   });
 
+  // ?count=n: the stream's next n segment uploads fail, as if R2 were down (count=0 ends the outage).
+  app.post("/fail-seals/*", async (c) => {
+    const path = await streamOf(c, "fail-seals");
+    await stubOf(c, path.key).debugFailSeals(Number(c.req.query("count") ?? "1"));
+    return c.json({ ok: true });
+  });
+
   // ?count=n: the stream's next n R2 purge attempts fail (they are retried from its alarm).
   app.post("/fail-purges/*", async (c) => {
     const path = await streamOf(c, "fail-purges");

@@ -72,6 +72,7 @@ const config: Config = {
   sseKeepAliveMs: 50,
   feedLingerMs: 100,
   maxAppendBytes: 1 << 20,
+  maxAppendMessages: 10_000,
   maxReadBytes: 1 << 20,
   defaultProjectOpen: true,
   segmentMaxBytes: 1 << 24,

@@ -25,6 +25,13 @@ export interface FeedOpener {
 
 const RECENT_MAX_BYTES = 1024 * 1024;
 const RECENT_MAX_BATCHES = 256;
+/**
+ * Recent batches of all feeds in this isolate (docs/server.md "Memory
+ * budget"): past it, the feed that receives data drops its oldest batches; a
+ * reader that needed them reads from the stream instead ("behind").
+ */
+export const ISOLATE_RECENT_MAX_BYTES = 16 * 1024 * 1024;
+let isolateRecentBytes = 0;
 
 /** A live feed from one StreamDO. */
 export class Feed {
@@ -118,9 +125,19 @@ export class Feed {
   private remember(b: RecentBatch): void {
     this.recent.push(b);
     this.recentBytes += b.payload.length;
-    while (this.recent.length > RECENT_MAX_BATCHES || this.recentBytes > RECENT_MAX_BYTES) {
-      this.recentBytes -= this.recent.shift()!.payload.length;
+    isolateRecentBytes += b.payload.length;
+    while (
+      this.recent.length > RECENT_MAX_BATCHES ||
+      this.recentBytes > RECENT_MAX_BYTES ||
+      (isolateRecentBytes > ISOLATE_RECENT_MAX_BYTES && this.recent.length > 1)
+    ) {
+      this.forgetBytes(this.recent.shift()!.payload.length);
     }
+  }
+
+  private forgetBytes(n: number): void {
+    this.recentBytes -= n;
+    isolateRecentBytes -= n;
   }
 
   private wake(e: FeedEvent): void {
@@ -134,6 +151,10 @@ export class Feed {
     if (this.state === "closed") return;
     this.state = "closed";
     this.gone = gone;
+    // A closed feed's batches leave the isolate's total; the last one stays
+    // (it names the tail's segment) but is no longer counted.
+    this.recent.splice(0, this.recent.length - 1);
+    this.forgetBytes(this.recentBytes);
     clearTimeout(this.lingerTimer);
     metrics.feedsClosed += 1;
     try {

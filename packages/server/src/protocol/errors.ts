@@ -16,6 +16,7 @@ export type ErrorCode =
   | "producer_stale_epoch"
   | "producer_seq_gap"
   | "payload_too_large"
+  | "too_many_messages"
   | "insufficient_storage"
   | "method_not_allowed"
   | "unauthorized"

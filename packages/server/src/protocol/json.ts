@@ -1,63 +1,36 @@
 /**
  * JSON mode (PROTOCOL.md §9.1): validate an append body and split it into
  * messages, flattening exactly one level of a top-level array. Each message
- * keeps its original text (trimmed), so reads return the bytes written.
+ * keeps its original bytes (trimmed of JSON whitespace), so reads return the
+ * bytes written. The scan works on bytes (protocol/json-scan.ts).
  */
 import { failure, type Failure } from "./errors.js";
+import { JsonScanner } from "./json-scan.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-const encoder = new TextEncoder();
-
-/** Splits a JSON body into message byte arrays; `allowEmpty` permits `[]` (PUT). */
-export function splitJsonMessages(body: Uint8Array, allowEmpty: boolean): Uint8Array[] | Failure {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    return failure(400, "invalid_json", "JSON body is not valid UTF-8");
-  }
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    return failure(400, "invalid_json", `Body is not valid JSON: ${(e as Error).message}`);
-  }
-  const trimmed = text.trim();
-  if (!trimmed.startsWith("[")) return [encoder.encode(trimmed)];
-  const elements = topLevelElements(trimmed);
-  if (elements.length === 0 && !allowEmpty) {
-    return failure(400, "invalid_json", "Empty JSON array appends nothing; send at least one message");
-  }
-  return elements.map((e) => encoder.encode(e));
+/**
+ * Splits a JSON body into message byte arrays (views of `body`, no copies);
+ * `allowEmpty` permits `[]` (PUT); more than `maxMessages` messages is 413.
+ */
+export function splitJsonMessages(
+  body: Uint8Array,
+  allowEmpty: boolean,
+  maxMessages = Number.MAX_SAFE_INTEGER,
+): Uint8Array[] | Failure {
+  const scan = new JsonScanner(maxMessages);
+  const err = scan.push(body) ?? scan.finish();
+  if (err) return err;
+  return emptyArrayCheck(scan, allowEmpty) ?? viewsOf(scan.bounds, body);
 }
 
-/** The trimmed source text of each element of an already-validated JSON array. */
-export function topLevelElements(arrayText: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let inString = false;
-  let start = 1;
-  for (let i = 0; i < arrayText.length; i++) {
-    const c = arrayText.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) depth++;
-    else if (c === 0x5d || c === 0x7d) {
-      depth--;
-      if (depth === 0) {
-        const last = arrayText.slice(start, i).trim();
-        if (last !== "" || out.length > 0) out.push(last);
-        break;
-      }
-    } else if (c === 0x2c && depth === 1) {
-      out.push(arrayText.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
+/** 400 for an empty top-level array when it appends nothing. */
+export function emptyArrayCheck(scan: JsonScanner, allowEmpty: boolean): Failure | null {
+  if (scan.count > 0 || allowEmpty) return null;
+  return failure(400, "invalid_json", "Empty JSON array appends nothing; send at least one message");
+}
+
+function viewsOf(bounds: readonly number[], body: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bounds.length; i += 2) out.push(body.subarray(bounds[i], bounds[i + 1]));
   return out;
 }
 

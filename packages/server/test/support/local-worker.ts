@@ -39,6 +39,8 @@ export interface LocalWorker {
   readonly url: string;
   readonly port: number;
   readonly persistTo: string;
+  /** wrangler's process id (it leads the process group that holds workerd). */
+  readonly pid: number;
   /** Stops wrangler (SIGTERM, then SIGKILL) and removes a temporary state dir. */
   stop(): Promise<void>;
   /** Kills the process abruptly (for fault tests); state on disk is kept. */
@@ -140,6 +142,7 @@ export async function startWrangler(
     url,
     port,
     persistTo,
+    pid: child.pid!,
     async stop() {
       await terminate(child, "SIGTERM");
       cleanup();
