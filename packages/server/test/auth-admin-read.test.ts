@@ -45,11 +45,12 @@ describe("admin read routes: auth", () => {
     expect(list.streams.map((s) => s.name)).toEqual(["some/stream"]);
   });
 
-  test("bad project names are a 400; unknown projects a 404 for manage tokens", async () => {
+  test("bad project names are a 400; another project's token gets 401 on an unknown project", async () => {
     expect((await admin("/Bad%20Name/streams")).status).toBe(400);
     const p = await createProject("adr-404");
     const manage = await tokenFor(p, "manage");
-    expect((await admin(`/${p.name}-missing/streams`, { token: manage })).status).toBe(404);
+    // Another project's token learns nothing: an unknown project answers like a private one.
+    expect((await admin(`/${p.name}-missing/streams`, { token: manage })).status).toBe(401);
     // The root token may read a project that has no stored config (the open default project).
     expect((await admin(`/default/summary`)).status).toBe(200);
   });
