@@ -27,3 +27,36 @@ describe("readConfig: memory budget", () => {
     expect(readConfig(env({ MAX_APPEND_MESSAGES: "50" })).maxAppendMessages).toBe(50);
   });
 });
+
+describe("readConfig: every var is validated in one place", () => {
+  test("PRODUCER_TURN_TIMEOUT_MS is read and range-checked", () => {
+    expect(readConfig(env({})).producerTurnTimeoutMs).toBe(30_000);
+    expect(readConfig(env({ PRODUCER_TURN_TIMEOUT_MS: "500" })).producerTurnTimeoutMs).toBe(500);
+    expect(() => readConfig(env({ PRODUCER_TURN_TIMEOUT_MS: "soon" }))).toThrow(
+      /Invalid PRODUCER_TURN_TIMEOUT_MS="soon": set it to an integer between 100 and 300000/,
+    );
+  });
+
+  test("the estuary vars are read and range-checked with the rest", () => {
+    const c = readConfig(env({ ESTUARY_QUEUE_THRESHOLD: "7", ESTUARY_TTL_SECONDS: "60" }));
+    expect(c.estuary).toMatchObject({ queueThreshold: 7, ttlSeconds: 60, callTimeoutMs: 10_000 });
+    for (const [name, bad] of [
+      ["ESTUARY_TTL_SECONDS", "0"],
+      ["ESTUARY_QUEUE_THRESHOLD", "-1"],
+      ["ESTUARY_SUBREQUEST_BUDGET", "5"],
+      ["ESTUARY_CALL_TIMEOUT_MS", "1.5"],
+      ["ESTUARY_PARK_AFTER_MS", "10"],
+      ["ESTUARY_PARK_LAG_ROWS", "many"],
+    ] as const) {
+      expect(() => readConfig(env({ [name]: bad })), name).toThrow(
+        new RegExp(`Invalid ${name}=.*wrangler.jsonc "vars"`),
+      );
+    }
+  });
+
+  test("a call timeout not below the parking delay is refused, saying which to change", () => {
+    expect(() => readConfig(env({ ESTUARY_CALL_TIMEOUT_MS: "5000", ESTUARY_PARK_AFTER_MS: "5000" }))).toThrow(
+      /ESTUARY_CALL_TIMEOUT_MS=5000 is not below ESTUARY_PARK_AFTER_MS=5000.*lower ESTUARY_CALL_TIMEOUT_MS or raise ESTUARY_PARK_AFTER_MS/,
+    );
+  });
+});

@@ -6,6 +6,7 @@ import type { StreamDO } from "./do/stream-do.js";
 import type { EstuaryDO } from "./estuary/estuary-do.js";
 import type { RateLimitDO } from "./auth/rate-limit-do.js";
 import type { FanoutMessage } from "./estuary/fanout.js";
+import type { EstuaryConfig } from "./estuary/config.js";
 import type { CatalogShardDO } from "./catalog/catalog-shard-do.js";
 import type { MetricsDO } from "./metrics/metrics-do.js";
 
@@ -82,6 +83,10 @@ export interface Config {
   readonly hotStorageLimitBytes: number;
   /** How long an edge isolate trusts a stream's segment head (ms); see cold/edge-reader.ts. */
   readonly segmentHeadCacheMs: number;
+  /** How long a producer's append waits for its earlier ones (do/producer-turns.ts) before a 503. */
+  readonly producerTurnTimeoutMs: number;
+  /** Estuary sessions and fan-out (docs/estuary.md). */
+  readonly estuary: EstuaryConfig;
 }
 
 /** Reads an integer var, or throws a message that says which setting to fix. */
@@ -163,13 +168,33 @@ export function readConfig(env: Env): Config {
     segmentMaxMessages: intVar(env, "SEGMENT_MAX_MESSAGES", 100_000, 1, 1_000_000),
     hotStorageLimitBytes: intVar(env, "HOT_STORAGE_LIMIT_BYTES", 9 * 1024 ** 3, 64 * 1024, 10 * 1000 ** 3),
     segmentHeadCacheMs: intVar(env, "SEGMENT_HEAD_CACHE_MS", 5_000, 0, 300_000),
+    producerTurnTimeoutMs: intVar(env, "PRODUCER_TURN_TIMEOUT_MS", 30_000, 100, 300_000),
+    estuary: estuaryVars(env),
   };
   checkMemoryBudget(config);
   cache.set(env, config);
   return config;
 }
 
-/** How long a producer's append waits for its earlier ones (do/producer-turns.ts) before a 503. */
-export function producerTurnTimeoutMs(env: Env): number {
-  return intVar(env, "PRODUCER_TURN_TIMEOUT_MS", 30_000, 100, 300_000);
+/** Longest estuary session lifetime a request may ask for (30 days). */
+export const ESTUARY_MAX_TTL_SECONDS = 30 * 24 * 3600;
+
+/** The estuary vars, validated with the rest (a bad one stops the Worker, not one fan-out). */
+function estuaryVars(env: Env): EstuaryConfig {
+  const config: EstuaryConfig = {
+    ttlSeconds: intVar(env, "ESTUARY_TTL_SECONDS", 86_400, 1, ESTUARY_MAX_TTL_SECONDS),
+    maxTtlSeconds: ESTUARY_MAX_TTL_SECONDS,
+    queueThreshold: intVar(env, "ESTUARY_QUEUE_THRESHOLD", 50, 0, 1_000_000),
+    // 1,000 is the free plan's per-invocation subrequest limit (paid plans: 10,000).
+    subrequestBudget: intVar(env, "ESTUARY_SUBREQUEST_BUDGET", 1_000, 20, 10_000),
+    callTimeoutMs: intVar(env, "ESTUARY_CALL_TIMEOUT_MS", 10_000, 100, 60_000),
+    parkAfterMs: intVar(env, "ESTUARY_PARK_AFTER_MS", 10 * 60_000, 1_000, 7 * 24 * 3600_000),
+    parkLagRows: intVar(env, "ESTUARY_PARK_LAG_ROWS", 10_000, 10, 1_000_000),
+  };
+  if (config.callTimeoutMs >= config.parkAfterMs) {
+    throw new Error(
+      `ESTUARY_CALL_TIMEOUT_MS=${config.callTimeoutMs} is not below ESTUARY_PARK_AFTER_MS=${config.parkAfterMs}: a subscriber would be parked before one call to it could time out; lower ESTUARY_CALL_TIMEOUT_MS or raise ESTUARY_PARK_AFTER_MS in wrangler.jsonc "vars"`,
+    );
+  }
+  return config;
 }

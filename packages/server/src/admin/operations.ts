@@ -13,16 +13,16 @@ import type { Env } from "../env.js";
 import { sessionKey } from "../estuary/ids.js";
 import type { SessionView } from "../estuary/session-view.js";
 import { flushNow } from "../metrics/recorder.js";
+import { PROJECT_NAME_RE } from "../projects/config.js";
 import { failure, type Failure } from "../protocol/errors.js";
 import { isFailure } from "../protocol/parse.js";
 import { parseMetricsQuery, type MetricsOptions } from "./metrics-params.js";
 
 const MAX_SESSION_SUBSCRIPTIONS = 100;
-const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** RPC callers are trusted but their arguments are not: a bad name is a 400, not a stray object. */
 function badName(project: string, name?: string): Failure | null {
-  if (typeof project !== "string" || !PROJECT_RE.test(project)) {
+  if (typeof project !== "string" || !PROJECT_NAME_RE.test(project)) {
     return failure(400, "invalid_path", "Project names are 1-63 characters of a-z, 0-9, '-' and '_'");
   }
   if (name !== undefined && (typeof name !== "string" || name.length === 0 || name.length > 1024)) {

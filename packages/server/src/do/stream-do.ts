@@ -5,7 +5,7 @@
  * purge).
  */
 import { DurableObject } from "cloudflare:workers";
-import { producerTurnTimeoutMs, readConfig, type Env } from "../env.js";
+import { readConfig, type Env } from "../env.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { appendToStream } from "./append.js";
 import { BodyGate } from "./append-body.js";
@@ -100,7 +100,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.maxAppendMessages = config.maxAppendMessages;
     this.maxReadBytes = config.maxReadBytes;
     this.hotStorageLimitBytes = config.hotStorageLimitBytes;
-    this.producerTurns = new ProducerTurns(producerTurnTimeoutMs(env));
+    this.producerTurns = new ProducerTurns(config.producerTurnTimeoutMs);
     this.bucket = env.SEGMENTS && countingBucket(env.SEGMENTS, this.r2);
     this.cold = new ColdStorage({
       host: this,

@@ -12,6 +12,7 @@ import { readEstuaryConfig } from "../estuary/config.js";
 import type { Caller } from "../estuary/estuary-do.js";
 import { estuaryIdProblem, sessionKey } from "../estuary/ids.js";
 import { parseObject, parseSubscribeBody, parseTtl } from "../estuary/input.js";
+import { PROJECT_NAME_RE } from "../projects/config.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { isFailure } from "../protocol/parse.js";
 import { authorize } from "./auth-middleware.js";
@@ -20,7 +21,6 @@ import { check, must } from "./stream-routes.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 const NO_STORE = { "cache-control": "no-store" };
-const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 function callerOf(p: Principal, manage: boolean): Caller {
   if (p.kind === "root") return { sub: "root", manage: true };
@@ -55,7 +55,7 @@ async function sessionCaller(c: Ctx, project: string, estuaryId: string, need: "
 function sessionPath(c: Ctx): { project: string; estuaryId: string } {
   const project = c.req.param("project") ?? "";
   const estuaryId = c.req.param("estuaryId") ?? "";
-  if (!PROJECT_RE.test(project)) throw new HttpError(failure(400, "invalid_path", "Invalid project name"));
+  if (!PROJECT_NAME_RE.test(project)) throw new HttpError(failure(400, "invalid_path", "Invalid project name"));
   const problem = estuaryIdProblem(estuaryId);
   if (problem) throw new HttpError(failure(400, "invalid_path", problem));
   return { project, estuaryId };

@@ -54,9 +54,31 @@ describe("etagMatches", () => {
     expect(etagMatches(`"x", W/${tag}`, tag)).toBe(true);
   });
 
-  test("* matches any representation", () => {
+  test("* matches any representation, but only as the whole value", () => {
     expect(etagMatches("*", tag)).toBe(true);
-    expect(etagMatches(`"x", *`, tag)).toBe(true);
+    expect(etagMatches(" * ", tag)).toBe(true);
+    // RFC 9110: If-None-Match = "*" / #entity-tag; a `*` inside a list is not a wildcard.
+    expect(etagMatches(`"x", *`, tag)).toBe(false);
+  });
+
+  test("surrounding whitespace (spaces, tabs) is not part of a tag", () => {
+    expect(etagMatches(`  ${tag}\t`, tag)).toBe(true);
+    expect(etagMatches(`\t"a" ,\t${tag} , "b"  `, tag)).toBe(true);
+  });
+
+  test("a comma inside a quoted tag belongs to the tag", () => {
+    // Split naively, this list would yield a bare `*` and match everything.
+    expect(etagMatches(`"a,*,b"`, tag)).toBe(false);
+    expect(etagMatches(`W/"x", "a,*,b"`, tag)).toBe(false);
+    expect(etagMatches(`"a,b", ${tag}`, tag)).toBe(true);
+  });
+
+  test("malformed members match nothing, and do not hide the well-formed ones", () => {
+    expect(etagMatches(`${tag}x`, tag)).toBe(false);
+    expect(etagMatches(`w/${tag}`, tag)).toBe(false); // the weak prefix is case-sensitive
+    expect(etagMatches(`"unterminated, ${tag}`, tag)).toBe(false);
+    expect(etagMatches(`bogus, ${tag}`, tag)).toBe(true);
+    expect(etagMatches(`"a" "b", ${tag}`, tag)).toBe(true);
   });
 
   test("a closed read's tag does not match the open one", () => {

@@ -41,13 +41,47 @@ export function readEtag(instance: string, start: string, end: string, eof: bool
   return `"${instance}:${start}:${end}${eof ? ":c" : ""}"`;
 }
 
-/** True when an If-None-Match header lists this ETag (or `*`). */
+/**
+ * True when an If-None-Match header matches this ETag (RFC 9110 §13.1.2):
+ * the whole value `*`, or a comma-separated list of entity tags compared
+ * weakly (`W/"x"` matches `"x"`). Commas inside a quoted tag belong to the
+ * tag; optional whitespace around members is ignored; a malformed member
+ * matches nothing (and `*` inside a list is malformed).
+ */
 export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   if (ifNoneMatch === null) return false;
-  return ifNoneMatch
-    .split(",")
-    .map((t) => t.trim().replace(/^W\//, ""))
-    .some((t) => t === etag || t === "*");
+  const value = ifNoneMatch.trim();
+  if (value === "*") return true;
+  return entityTags(value).includes(etag);
+}
+
+/** The opaque tags (with their quotes) of an entity-tag list, W/ dropped; malformed members are skipped. */
+function entityTags(list: string): string[] {
+  const tags: string[] = [];
+  let i = 0;
+  while (i < list.length) {
+    while (i < list.length && (list[i] === " " || list[i] === "\t" || list[i] === ",")) i++;
+    const start = i;
+    if (list.startsWith("W/", i)) i += 2;
+    if (list[i] === '"') {
+      const close = list.indexOf('"', i + 1);
+      const end = close === -1 ? list.length : close + 1;
+      const opaque = list.slice(i, end);
+      i = end;
+      // A member is the tag alone: anything before the next comma but whitespace makes it malformed.
+      let j = i;
+      while (j < list.length && (list[j] === " " || list[j] === "\t")) j++;
+      if (close !== -1 && (j === list.length || list[j] === ",") && /^"[\x21\x23-\x7e\x80-\uffff]*"$/.test(opaque)) {
+        tags.push(opaque);
+      }
+      i = j;
+    }
+    // Skip what is left of a malformed member.
+    if (i === start || (i < list.length && list[i] !== ",")) {
+      while (i < list.length && list[i] !== ",") i++;
+    }
+  }
+  return tags;
 }
 
 /** How long a shared cache (CDN) may reuse a read without asking (PROTOCOL.md §10.1). */

@@ -1,5 +1,5 @@
-/** Estuary settings from vars, validated once per env object. */
-import { intVar, type Env } from "../env.js";
+/** Estuary settings: validated by readConfig (src/env.ts) with the rest of the vars. */
+import { readConfig, type Env } from "../env.js";
 
 /** Validated estuary configuration. */
 export interface EstuaryConfig {
@@ -21,24 +21,8 @@ export interface EstuaryConfig {
 
 /** Most sources one session may subscribe to. */
 export const MAX_SUBSCRIPTIONS = 1_000;
-const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
-const cache = new WeakMap<Env, EstuaryConfig>();
-
-/** Reads and validates the estuary configuration. */
+/** The validated estuary configuration (memoised with readConfig). */
 export function readEstuaryConfig(env: Env): EstuaryConfig {
-  const hit = cache.get(env);
-  if (hit) return hit;
-  const config: EstuaryConfig = {
-    ttlSeconds: intVar(env, "ESTUARY_TTL_SECONDS", 86_400, 1, MAX_TTL_SECONDS),
-    maxTtlSeconds: MAX_TTL_SECONDS,
-    queueThreshold: intVar(env, "ESTUARY_QUEUE_THRESHOLD", 50, 0, 1_000_000),
-    // 1,000 is the free plan's per-invocation subrequest limit (paid plans: 10,000).
-    subrequestBudget: intVar(env, "ESTUARY_SUBREQUEST_BUDGET", 1_000, 20, 10_000),
-    callTimeoutMs: intVar(env, "ESTUARY_CALL_TIMEOUT_MS", 10_000, 100, 60_000),
-    parkAfterMs: intVar(env, "ESTUARY_PARK_AFTER_MS", 10 * 60_000, 1_000, 7 * 24 * 3600_000),
-    parkLagRows: intVar(env, "ESTUARY_PARK_LAG_ROWS", 10_000, 10, 1_000_000),
-  };
-  cache.set(env, config);
-  return config;
+  return readConfig(env).estuary;
 }
