@@ -1,7 +1,7 @@
 /** SSE reads at the edge: UTF-8 boundary hold-back, and the text/base64 choice against a fake source. */
 import { describe, expect, test } from "vitest";
 import type { ReadOk, ReadRequest } from "../do/rpc-types.js";
-import type { Config } from "../env.js";
+import { readConfig, type Config, type Env } from "../env.js";
 import { HttpError } from "../protocol/errors.js";
 import { formatOffset } from "../protocol/offset.js";
 import { encodeEventId, parseEventId } from "../protocol/sse-id.js";
@@ -67,6 +67,7 @@ describe("completeUtf8Length", () => {
 });
 
 const config: Config = {
+  ...readConfig({} as Env),
   longPollTimeoutMs: 1_000,
   sseCloseAfterMs: 5_000,
   sseKeepAliveMs: 50,
