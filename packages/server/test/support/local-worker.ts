@@ -31,6 +31,14 @@ export interface LocalWorkerOptions {
    * service binding). `vars` then apply to the first one only.
    */
   configs?: string[];
+  /**
+   * Also find the socket of the Worker's own runtime behind wrangler dev's
+   * proxy (`directUrl`), for requests whose client must reach workerd itself
+   * (an upload cut mid-body: the proxy would end it cleanly, docs/server.md
+   * "Interrupted uploads"). Runs wrangler with debug logging, where it names
+   * that socket.
+   */
+  direct?: boolean;
 }
 
 /** A running local Worker. */
@@ -39,6 +47,8 @@ export interface LocalWorker {
   readonly url: string;
   readonly port: number;
   readonly persistTo: string;
+  /** The Worker's runtime without wrangler's proxy in front (with `direct`); same Worker, same state. */
+  readonly directUrl?: string;
   /** wrangler's process id (it leads the process group that holds workerd). */
   readonly pid: number;
   /** Stops wrangler (SIGTERM, then SIGKILL) and removes a temporary state dir. */
@@ -110,7 +120,7 @@ export async function startWrangler(
     persistTo,
     "--show-interactive-dev-session=false",
     "--log-level",
-    opts.verbose ? "info" : "warn",
+    opts.direct ? "debug" : opts.verbose ? "info" : "warn",
     ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
@@ -120,8 +130,16 @@ export async function startWrangler(
     detached: true,
   });
   let output = "";
+  let direct: string | undefined;
+  let seen = "";
   const collect = (b: Buffer) => {
     output = (output + b.toString()).slice(-20_000);
+    if (opts.direct) {
+      // wrangler 4.86 logs the proxy's target at debug level: "userWorkerUrl":{"protocol":"http:","hostname":...,"port":...}.
+      seen = (seen + b.toString()).slice(-4_000);
+      const m = /"userWorkerUrl":\{"protocol":"(https?:)","hostname":"([^"]+)","port":"(\d+)"\}/.exec(seen);
+      if (m) direct = `${m[1]}//${m[2]}:${m[3]}`;
+    }
     if (opts.verbose) process.stderr.write(b);
   };
   child.stdout?.on("data", collect);
@@ -133,6 +151,11 @@ export async function startWrangler(
   };
   try {
     await waitForHealth(url, child, opts.startTimeoutMs ?? 60_000);
+    if (opts.direct) {
+      for (let waited = 0; direct === undefined && waited < 5_000; waited += 100) await sleep(100);
+      if (direct === undefined) throw new Error("wrangler dev did not name its Worker's own socket (userWorkerUrl)");
+      await waitForHealth(direct, child, 5_000);
+    }
   } catch (e) {
     await terminate(child, "SIGKILL");
     cleanup();
@@ -142,6 +165,7 @@ export async function startWrangler(
     url,
     port,
     persistTo,
+    ...(direct === undefined ? {} : { directUrl: direct }),
     pid: child.pid!,
     async stop() {
       await terminate(child, "SIGTERM");
@@ -152,6 +176,8 @@ export async function startWrangler(
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
