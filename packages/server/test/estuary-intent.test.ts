@@ -1,10 +1,10 @@
 /**
  * Estuary calls between objects when replies are lost (against the shared
  * local Worker, with its DEBUG_ENDPOINTS fault switches): a source that
- * commits a subscribe or unsubscribe and then loses the reply, a session
- * stream that commits a delivery and loses the answer, a source that commits
- * a queue consumer's report and loses the answer. Each ends in a consistent
- * state with no new request. And a session never takes over a user's stream.
+ * commits a subscribe or unsubscribe and then loses the reply ends in a
+ * consistent state with no new request. And a session never takes over a
+ * user's stream. Lost fan-out acknowledgements and a hung consumer call are
+ * in estuary-stuck.test.ts, whose Worker parks and times out quickly.
  */
 import { describe, expect, test } from "vitest";
 import {
@@ -80,29 +80,6 @@ describe("estuary: lost replies and takeovers", () => {
       15_000,
       "the session finished its unsubscribe",
     );
-  });
-
-  test("fan-out: a session append commits and its answer is lost; the retry writes nothing twice", async () => {
-    const src = uniq("la-src");
-    const id = uniq("la-sess");
-    await createStream(src);
-    await subscribe(baseUrl(), src, id);
-    await setFaults(baseUrl(), id, { loseAppends: 2 });
-    for (const i of [1, 2, 3]) await publish(streamUrl(src), { i });
-    await eventually(async () => (await sourceStats(baseUrl(), src)).estuary.outboxRows === 0, 20_000, "acked");
-    expect((await readAll(streamUrl(id))).map((e) => e.data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
-  });
-
-  test("fan-out: the source commits a queue consumer's report and the answer is lost; every session ends exactly once", async () => {
-    const src = uniq("lr-src");
-    const ids = Array.from({ length: 12 }, (_, i) => uniq(`lr-sess${i}`));
-    await createStream(src);
-    for (const id of ids) await subscribe(baseUrl(), src, id);
-    await setFaults(baseUrl(), src, { loseReport: 1 });
-    await publish(streamUrl(src), { r: 1 });
-    await publish(streamUrl(src), { r: 2 });
-    await eventually(async () => (await sourceStats(baseUrl(), src)).estuary.outboxRows === 0, 60_000, "acked");
-    for (const id of ids) expect((await readAll(streamUrl(id))).map((e) => e.data)).toEqual([{ r: 1 }, { r: 2 }]);
   });
 
   test("a session never takes over a user's stream of the same name (409), and never deletes it", async () => {

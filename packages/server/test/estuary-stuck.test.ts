@@ -2,6 +2,9 @@
  * Fan-out that never stalls and stays inside its budgets, against a separate
  * local Worker with small limits: a session whose appends hang does not hold
  * the queue or the other sessions and is served once it answers again; a
+ * session whose appends commit but whose answers are always lost holds each
+ * message once and is parked instead of pinning the outbox; a source that
+ * commits a consumer's report and never answers does not hold the queue; a
  * session that refuses forever is parked (visible in the session and in the
  * source's stats, no longer pinning the outbox) and resumes on refresh; and a
  * fan-out to many sessions never makes more subrequests per invocation than
@@ -86,6 +89,50 @@ describe("estuary fan-out: stuck sessions and budgets", () => {
     const got = await datas(hung);
     expect(got.filter((d) => "q" in (d as object))).toEqual([{ q: 1 }, { q: 2 }]);
     expect(got.filter((d) => "i" in (d as object))).toEqual([{ i: 1 }, { i: 2 }]);
+  }, 90_000);
+
+  test("fan-out acknowledgement: every reply of a session's appends is lost after they committed; the session holds the message once, is parked and frees the outbox", async () => {
+    const src = uniq("la-src");
+    await createSources(src);
+    const lost = uniq("lost");
+    const fine = uniq("fine");
+    await subscribe(worker.url, src, lost);
+    await subscribe(worker.url, src, fine);
+    // Each retried append is a producer duplicate that commits nothing, and its answer is lost too.
+    await setFaults(worker.url, lost, { loseAppends: 1_000_000 });
+    await publish(url(src), { m: 1 });
+    await eventually(async () => (await sourceStats(worker.url, src)).estuary.parked === 1, 30_000, "parked");
+    await eventually(async () => (await sourceStats(worker.url, src)).estuary.outboxRows === 0, 10_000, "freed");
+    expect(await datas(lost)).toEqual([{ m: 1 }]);
+    expect(await datas(fine)).toEqual([{ m: 1 }]);
+  }, 60_000);
+
+  test("hung consumer call: the source commits a queue consumer's report and never answers; the queue is not held", async () => {
+    const first = uniq("hr-src");
+    const second = uniq("hr-src2");
+    await createSources(first, second);
+    // 41 sessions each: above the threshold of 40, so both fan-outs go through the (one) local queue.
+    const ids = Array.from({ length: 41 }, (_, i) => uniq(`hr${i}`));
+    for (const id of ids) await subscribe(worker.url, first, id);
+    for (const id of ids) await subscribe(worker.url, second, id);
+    await setFaults(worker.url, first, { hangReport: 1, hangMs: 120_000 });
+    await publish(url(first), { a: 1 });
+    await eventually(
+      async () => (await Promise.all(ids.map(datas))).every((d) => d.length === 1),
+      20_000,
+      "the first fan-out delivered (its report then hangs)",
+    );
+    // The hung report must not hold the queue: the other source's fan-out gets through it.
+    await publish(url(second), { b: 1 });
+    await eventually(
+      async () => (await Promise.all(ids.map(datas))).every((d) => d.length === 2),
+      20_000,
+      "the second fan-out, past the hung call",
+    );
+    for (const src of [first, second]) {
+      await eventually(async () => (await sourceStats(worker.url, src)).estuary.outboxRows === 0, 20_000, "acked");
+    }
+    for (const id of ids) expect(await datas(id), id).toEqual([{ a: 1 }, { b: 1 }]);
   }, 90_000);
 
   test("a session refusing forever is parked: shown in the session and the source, outbox freed, resumed on refresh", async () => {

@@ -1,8 +1,9 @@
 /**
  * Test-only fault switches (`DEBUG_ENDPOINTS`) for the estuary's calls
  * between objects: a source can commit a subscribe, unsubscribe or fan-out
- * report and then lose the reply; a session stream can hang, refuse (503) or
- * commit-and-lose its next appends. Off unless a test sets them.
+ * report and then lose the reply, or commit a report and never answer; a
+ * session stream can hang, refuse (503) or commit-and-lose its next appends.
+ * Off unless a test sets them.
  */
 import { failure, type Result } from "../protocol/errors.js";
 
@@ -12,6 +13,8 @@ export interface EstuaryFaultSwitches {
   loseSubscribe?: number;
   loseUnsubscribe?: number;
   loseReport?: number;
+  /** Reports that commit and then hang (for `hangMs`) instead of replying: a hung consumer call. */
+  hangReport?: number;
   /** Session-stream appends: hang (for `hangMs`), answer 503, or commit and lose the reply. */
   hangAppends?: number;
   hangMs?: number;
@@ -19,7 +22,8 @@ export interface EstuaryFaultSwitches {
   loseAppends?: number;
 }
 
-type Counted = "loseSubscribe" | "loseUnsubscribe" | "loseReport" | "hangAppends" | "failAppends" | "loseAppends";
+type Counted =
+  "loseSubscribe" | "loseUnsubscribe" | "loseReport" | "hangReport" | "hangAppends" | "failAppends" | "loseAppends";
 
 /** The live switches, consumed one use at a time. */
 export class EstuaryFaults {
@@ -40,13 +44,14 @@ export class EstuaryFaults {
   /** Runs a committed call, then throws instead of replying when its switch is on. */
   async loseReply<T>(k: "loseSubscribe" | "loseUnsubscribe" | "loseReport", run: () => Promise<T>): Promise<T> {
     const r = await run();
+    if (k === "loseReport" && this.use("hangReport")) await this.hang();
     if (this.use(k)) throw new Error(`fault injected: ${k} committed, reply lost`);
     return r;
   }
 
   /** Wraps a stream append with the append switches. */
   async append<T>(run: () => Promise<Result<T>>, body: ReadableStream<Uint8Array> | null): Promise<Result<T>> {
-    if (this.use("hangAppends")) await new Promise((r) => setTimeout(r, this.s.hangMs ?? 120_000));
+    if (this.use("hangAppends")) await this.hang();
     if (this.use("failAppends")) {
       await body?.cancel().catch(() => {});
       return failure(503, "unavailable", "fault injected: append refused");
@@ -54,5 +59,9 @@ export class EstuaryFaults {
     const r = await run();
     if (this.use("loseAppends")) throw new Error("fault injected: append committed, reply lost");
     return r;
+  }
+
+  private hang(): Promise<void> {
+    return new Promise((r) => setTimeout(r, this.s.hangMs ?? 120_000));
   }
 }
