@@ -41,7 +41,7 @@ export class EstuaryFaults {
     return true;
   }
 
-  /** Runs a committed call, then throws instead of replying when its switch is on. */
+  /** Runs a committed call, then (when switched on) hangs before replying, or throws instead of replying. */
   async loseReply<T>(k: "loseSubscribe" | "loseUnsubscribe" | "loseReport", run: () => Promise<T>): Promise<T> {
     const r = await run();
     if (k === "loseReport" && this.use("hangReport")) await this.hang();

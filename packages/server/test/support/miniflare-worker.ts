@@ -1,8 +1,7 @@
 /**
- * The built Worker in workerd through Miniflare, without wrangler dev's
- * proxy, for what `wrangler dev` cannot show: how the runtime reports a
- * broken upload (test/bad-input-abort.test.ts), and two edge isolates that
- * share the same Durable Objects and KV (test/auth-limits-isolates.test.ts).
+ * The built Worker in workerd through Miniflare, for what `wrangler dev`
+ * cannot show: two edge isolates that share the same Durable Objects and KV
+ * (test/auth-limits-isolates.test.ts).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
