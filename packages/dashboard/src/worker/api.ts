@@ -38,7 +38,11 @@ export async function handleApi(request: Request, env: DashboardEnv, url: URL): 
     if (request.method !== "GET") return err(405, "method_not_allowed", "GET only");
     const target = new URL(url.pathname.replace("/api/sse/", "/v1/stream/") + url.search, "http://server");
     target.searchParams.set("live", "sse");
-    return env.SERVER.fetch(new Request(target, { signal: request.signal }));
+    // Last-Event-ID lets EventSource's reconnect resume where it was, not at "now".
+    const headers = new Headers();
+    const last = request.headers.get("last-event-id");
+    if (last !== null) headers.set("last-event-id", last);
+    return env.SERVER.fetch(new Request(target, { headers, signal: request.signal }));
   }
   const m = /^\/api\/rpc\/([A-Za-z]+)$/.exec(url.pathname);
   if (!m || !METHODS.has(m[1]!)) return err(404, "not_found", "No such API method");

@@ -64,8 +64,12 @@ export class AdminApi extends WorkerEntrypoint<Env> {
     return consoleOps.readMessages(this.env, this.ctx, project, name, offset);
   }
 
-  /** Creates a stream (test console). */
-  createStream(project: string, name: string, options?: { contentType?: string; ttlSeconds?: number }) {
+  /** Creates a stream, or a fork with `forkOf` (test console). */
+  createStream(
+    project: string,
+    name: string,
+    options?: { contentType?: string; ttlSeconds?: number; forkOf?: string; forkOffset?: string },
+  ) {
     return consoleOps.createStream(this.env, this.ctx, project, name, options);
   }
 

@@ -68,16 +68,18 @@ export async function readMessages(
   return { ...page, base64: base64(new TextEncoder().encode(text.slice(0, MAX_JSON_BODY))) };
 }
 
-/** Creates a stream (PUT) with a content type and optional TTL. */
+/** Creates a stream (PUT) with a content type, optional TTL, optionally as a fork of `forkOf` (same project). */
 export async function createStream(
   env: Env,
   ctx: ExecutionContext,
   project: string,
   name: string,
-  o: { contentType?: string; ttlSeconds?: number } = {},
+  o: { contentType?: string; ttlSeconds?: number; forkOf?: string; forkOffset?: string } = {},
 ) {
   const headers: Record<string, string> = { "content-type": o.contentType ?? "application/json" };
   if (o.ttlSeconds !== undefined) headers["stream-ttl"] = String(o.ttlSeconds);
+  if (o.forkOf !== undefined) headers["stream-forked-from"] = streamPath(project, String(o.forkOf));
+  if (o.forkOffset !== undefined) headers["stream-fork-offset"] = String(o.forkOffset);
   const r = await internalCall(env, ctx, "PUT", streamPath(project, name), { headers });
   return r.ok ? { ok: true as const, status: r.status, nextOffset: r.headers["stream-next-offset"] ?? null } : r;
 }
