@@ -59,9 +59,9 @@ export class AdminApi extends WorkerEntrypoint<Env> {
     return internalFetch(this.env, this.ctx, request);
   }
 
-  /** One page of a stream's messages from an offset ("-1", "tail" or an offset), hot or sealed. */
-  readMessages(project: string, name: string, offset?: string) {
-    return consoleOps.readMessages(this.env, this.ctx, project, name, offset);
+  /** One page (at most `limit` messages, each with its offset) from "-1", "tail" or an offset, hot or sealed. */
+  readMessages(project: string, name: string, offset?: string, limit?: number) {
+    return consoleOps.readMessages(this.env, this.ctx, project, name, offset, limit);
   }
 
   /** Creates a stream, or a fork with `forkOf` (test console). */

@@ -6,12 +6,16 @@ import { Copy, ErrorBox } from "../components.js";
 /** What the server answers for one page. */
 interface MessagePage {
   offset: string;
-  nextOffset: string | null;
+  nextOffset: string;
+  tail: string;
   upToDate: boolean;
   contentType: string;
-  messages?: unknown[];
+  messages?: { offset: string; value: unknown }[];
   base64?: string;
 }
+
+/** Messages per page. */
+export const PAGE_SIZE = 20;
 
 /** A range of the stream, for labelling where a page lies. */
 export interface Range {
@@ -34,7 +38,7 @@ function hex(bytes: Uint8Array): string {
 
 function pageBytes(page: MessagePage): Uint8Array {
   if (page.base64 !== undefined) return Uint8Array.from(atob(page.base64), (c) => c.charCodeAt(0));
-  return new TextEncoder().encode((page.messages ?? []).map((m) => JSON.stringify(m)).join(",\n"));
+  return new TextEncoder().encode((page.messages ?? []).map((m) => JSON.stringify(m.value)).join("\n"));
 }
 
 /** The browser of one stream's messages. */
@@ -47,7 +51,9 @@ export function MessageBrowser(props: { project: string; name: string; ranges: R
   const at = history[history.length - 1]!;
   useEffect(() => {
     setError(undefined);
-    rpc<MessagePage>("readMessages", props.project, props.name, at).then(setPage, (e: Error) => setError(e.message));
+    rpc<MessagePage>("readMessages", props.project, props.name, at, PAGE_SIZE).then(setPage, (e: Error) =>
+      setError(e.message),
+    );
   }, [props.project, props.name, at]);
   const go = (offset: string) => setHistory([...history, offset]);
   const start = page ? position(page.offset) : 0;
@@ -82,8 +88,8 @@ export function MessageBrowser(props: { project: string; name: string; ranges: R
         <button
           type="button"
           name="forward"
-          disabled={!page?.nextOffset || page.nextOffset === page.offset}
-          onClick={() => page?.nextOffset && go(page.nextOffset)}
+          disabled={!page || page.upToDate}
+          onClick={() => page && go(page.nextOffset)}
         >
           forward →
         </button>
@@ -99,7 +105,7 @@ export function MessageBrowser(props: { project: string; name: string; ranges: R
       {page && (
         <div>
           <p class="muted">
-            from <Copy value={page.offset} /> to {page.nextOffset ? <Copy value={page.nextOffset} /> : "–"} ·{" "}
+            from <Copy value={page.offset} /> to <Copy value={page.nextOffset} /> ·{" "}
             <span data-testid="page-range">{range?.label ?? "hot"}</span>
             {isJson && <span data-testid="page-count"> · {page.messages!.length} messages</span>}
             {page.upToDate && " · up to date"}
@@ -107,8 +113,9 @@ export function MessageBrowser(props: { project: string; name: string; ranges: R
           {view === "json" && isJson ? (
             <ol class="messages" data-testid="messages">
               {page.messages!.map((m) => (
-                <li>
-                  <pre>{JSON.stringify(m, null, 2)}</pre>
+                <li data-offset={m.offset}>
+                  <Copy value={m.offset} />
+                  <pre>{JSON.stringify(m.value, null, 2)}</pre>
                 </li>
               ))}
             </ol>
