@@ -60,6 +60,31 @@ describe("pages", () => {
     );
   });
 
+  it("streams pages forward and back by cursor (120 catalog entries, pages of 50)", async () => {
+    const seeded = await fetch(`${stack.server}/v1/_debug/catalog-seed?project=many&prefix=s/&from=0&count=120`, {
+      method: "POST",
+    });
+    expect(seeded.status).toBeLessThan(300);
+    await open("streams?project=many");
+    const firstName = () => page.locator("[data-testid=streams] tbody tr").first().getAttribute("data-name");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=streams] tbody tr").length === 50);
+    const first = await firstName();
+    await page.click("button[name=next]");
+    await page.waitForFunction(
+      (f) => document.querySelector("[data-testid=streams] tbody tr")?.getAttribute("data-name") !== f,
+      first,
+    );
+    await page.click("button[name=next]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=streams] tbody tr").length === 20);
+    expect(await page.locator("button[name=next]").isDisabled()).toBe(true);
+    await page.click("button:has-text('previous')");
+    await page.click("button:has-text('previous')");
+    await page.waitForFunction(
+      (f) => document.querySelector("[data-testid=streams] tbody tr")?.getAttribute("data-name") === f,
+      first,
+    );
+  });
+
   it("inspector shows sealed and hot ranges, the fork, and the lagging subscriber", async () => {
     await open("stream/chat/room1?project=default");
     await page.locator("[data-testid=segments] tr.sealed").first().waitFor();
