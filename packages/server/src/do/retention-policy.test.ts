@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { applyRetention, NO_RETENTION, nextAgeTrim, parseRetentionHeaders, retentionTarget } from "./retention-policy.js";
+import {
+  applyRetention,
+  NO_RETENTION,
+  nextAgeTrim,
+  parseRetentionHeaders,
+  retentionTarget,
+} from "./retention-policy.js";
 import { parseProjectRetention } from "../projects/retention-config.js";
 
 const segs = [
@@ -18,7 +24,11 @@ describe("retention policy", () => {
 
   test("defaults fill what a request leaves out; caps refuse more (or none)", () => {
     const caps = { ...NO_RETENTION, seconds: 3600 };
-    expect(applyRetention({ ...NO_RETENTION, bytes: 10 }, {}, caps)).toEqual({ bytes: 10, messages: null, seconds: 3600 });
+    expect(applyRetention({ ...NO_RETENTION, bytes: 10 }, {}, caps)).toEqual({
+      bytes: 10,
+      messages: null,
+      seconds: 3600,
+    });
     expect(applyRetention(NO_RETENTION, { seconds: 60 }, caps)).toMatchObject({ seconds: 60 });
     expect(applyRetention(NO_RETENTION, { seconds: 7200 }, caps)).toMatchObject({ status: 400 });
     expect(applyRetention(NO_RETENTION, { seconds: null }, caps)).toMatchObject({ code: "retention_above_cap" });

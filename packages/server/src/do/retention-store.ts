@@ -128,7 +128,10 @@ export class RetentionStore {
   }
 
   /** Sealed segments, ascending, with their seal times (now when unknown: sealed before retention existed). */
-  sealed(instance: string, now: number): { seq: number; start: number; end: number; messages: number; sealedAt: number }[] {
+  sealed(
+    instance: string,
+    now: number,
+  ): { seq: number; start: number; end: number; messages: number; sealedAt: number }[] {
     return this.sql
       .exec<{ seq: number; start_pos: number; end_pos: number; messages: number; at: number | null }>(
         `SELECT s.seq, s.start_pos, s.end_pos, s.messages, t.at FROM segments s

@@ -367,7 +367,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   async inspect(): Promise<(Inspection & { retention: RetentionOk }) | null> {
     const m = this.meta();
     if (!m) return null;
-    const view = { sql: this.sql, doId: this.doId, feeds: this.ctx.getWebSockets().length, forks: forkReferences(this, m) };
+    const view = {
+      sql: this.sql,
+      doId: this.doId,
+      feeds: this.ctx.getWebSockets().length,
+      forks: forkReferences(this, m),
+    };
     return { ...inspectStream(view, m), retention: retentionOf(this, m) };
   }
 

@@ -5,9 +5,10 @@
  * that was interrupted (the object crashed, or R2 failed):
  *
  *   1. intent   — record where the start moves and which segments go (SQLite)
- *   2. start    — move the retained start: reads before it answer 410 from now on
+ *   2. start    — move the retained start: reads before it answer 410 from now on;
+ *                 then rewrite the head, so the edge leaves those reads to the object
  *   3. rows     — delete the segments' index rows and any hot rows before the start
- *   4. objects  — rewrite the head (so the edge stops serving them), delete the R2 objects
+ *   4. objects  — delete the segments' R2 objects
  *
  * Positions are never reused, so an offset serves the same bytes before and
  * after any step, or 410: never bytes of two generations. An object is deleted
@@ -89,6 +90,7 @@ function planTrim(host: TrimHost, m: StreamMeta, position: number): TrimIntent |
 async function finishTrim(host: TrimHost, m: StreamMeta, t: TrimIntent, opts: TrimOptions): Promise<void> {
   const { retention } = host;
   host.transaction(() => retention.moveStart(m.instance, t.to));
+  if (m.state === "live" && host.segments.any()) await rewriteHead(host, m);
   await opts.after?.("start");
   host.transaction(() => retention.dropRows(m.instance, t));
   await opts.after?.("rows");
@@ -97,13 +99,15 @@ async function finishTrim(host: TrimHost, m: StreamMeta, t: TrimIntent, opts: Tr
   host.transaction(() => retention.clearIntent(m.instance));
 }
 
-/** Rewrites the head with the new start (the edge then leaves older reads to the object), then deletes the objects. */
+/** Rewrites the head with the new start (a pending segment is left out until its seal writes the head). */
+async function rewriteHead(host: TrimHost, m: StreamMeta): Promise<void> {
+  const newest = host.segments.last();
+  await writeHead(host, m, newest ? (newest.sealed ? newest.seq + 1 : newest.seq) : 0);
+}
+
+/** Deletes the trimmed segments' objects (deleting a missing key is a no-op, so a retry is safe). */
 async function dropObjects(host: TrimHost, m: StreamMeta, t: TrimIntent): Promise<void> {
   const bucket = host.requireBucket();
-  if (m.state === "live") {
-    const newest = host.segments.last();
-    await writeHead(host, m, Math.max(t.last, newest?.sealed ? newest.seq : -1) + 1);
-  }
   const keys: string[] = [];
   for (let seq = t.first; seq <= t.last; seq++) keys.push(segmentKey(host.doId, m.instance, seq));
   for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));

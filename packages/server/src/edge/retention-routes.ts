@@ -44,7 +44,11 @@ export async function handlePatch(c: Ctx): Promise<Response> {
   const trimBefore = headers.get(TRIM_BEFORE_HEADER);
   if (isEmptyPatch(patch) && trimBefore === null) {
     throw new HttpError(
-      failure(400, "bad_request", `PATCH needs ${Object.values(RETENTION_HEADERS).join(", ")} or ${TRIM_BEFORE_HEADER}`),
+      failure(
+        400,
+        "bad_request",
+        `PATCH needs ${Object.values(RETENTION_HEADERS).join(", ")} or ${TRIM_BEFORE_HEADER}`,
+      ),
     );
   }
   metrics.doWrites += 1;

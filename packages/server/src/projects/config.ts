@@ -102,7 +102,8 @@ export function parseProjectConfig(raw: unknown): ProjectConfig | string {
     if (keys.some((x) => x.kid === key.kid)) return `keys[${i}]: kid "${key.kid}" is used twice`;
     keys.push(key);
   }
-  const retention = raw.retention === undefined || raw.retention === null ? undefined : parseProjectRetention(raw.retention);
+  const retention =
+    raw.retention === undefined || raw.retention === null ? undefined : parseProjectRetention(raw.retention);
   if (typeof retention === "string") return retention;
   const createdAt = typeof raw.createdAt === "string" ? raw.createdAt : new Date(0).toISOString();
   const updatedAt = typeof raw.updatedAt === "string" ? raw.updatedAt : createdAt;

@@ -29,7 +29,8 @@ export function parseProjectRetention(raw: unknown): ProjectRetention | string {
     return "retention must be an object with defaults and/or caps";
   }
   const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (k !== "defaults" && k !== "caps") return `retention.${k} is not known (defaults, caps)`;
+  for (const k of Object.keys(r))
+    if (k !== "defaults" && k !== "caps") return `retention.${k} is not known (defaults, caps)`;
   const defaults = limitsOf(r.defaults, "defaults");
   if (typeof defaults === "string") return defaults;
   const caps = limitsOf(r.caps, "caps");
