@@ -8,6 +8,7 @@
 import { describe, expect, inject, test } from "vitest";
 import { parseToken, r2Keys, readToEnd, settled, stats } from "./support/cold.js";
 import { bytesOf, streamUrl } from "./support/util.js";
+import { admin, bearer, createProject, projectStreamUrl, tokenFor } from "./support/auth.js";
 
 const cold = inject("coldBaseUrl");
 const BIN = { "content-type": "application/octet-stream" };
@@ -133,6 +134,29 @@ describe("retention", () => {
     expect((await fetch(s, { method: "HEAD" })).status).toBe(404);
     await create(s, BIN);
     expect((await fetch(s, { method: "PATCH" })).status).toBe(400);
+  });
+
+  test("project defaults fill in, caps refuse more; a bad project retention is refused", async () => {
+    const p = await createProject("ret", { retention: { defaults: { seconds: 3600 }, caps: { bytes: 1000 } } });
+    const auth = bearer(await tokenFor(p, "write"));
+    const a = projectStreamUrl(p.name, "a");
+    expect((await fetch(a, { method: "PUT", headers: { ...BIN, ...auth } })).status).toBe(201);
+    const head = await fetch(a, { method: "HEAD", headers: auth });
+    expect(head.headers.get("stream-retention-seconds")).toBe("3600");
+    expect(head.headers.get("stream-retention-bytes")).toBe("1000");
+    const over = { ...BIN, ...auth, "stream-retention-bytes": "5000" };
+    const b = projectStreamUrl(p.name, "b");
+    const refused = await fetch(b, { method: "PUT", headers: over });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("retention_above_cap");
+    expect((await fetch(b, { method: "HEAD", headers: auth })).status).toBe(404);
+    const patch = await fetch(a, { method: "PATCH", headers: { ...auth, "stream-retention-bytes": "0" } });
+    expect(patch.status).toBe(400);
+    const bad = await admin(`/${p.name}`, {
+      method: "PATCH",
+      body: JSON.stringify({ retention: { defaults: { bytes: 5000 }, caps: { bytes: 1000 } } }),
+    });
+    expect(bad.status).toBe(400);
   });
 
   test("a fork pins its source's history; the fork may trim its own view of it", async () => {
