@@ -159,7 +159,7 @@ describe("retention", () => {
     expect(bad.status).toBe(400);
   });
 
-  test("a fork pins its source's history; the fork may trim its own view of it", async () => {
+  test("a fork pins its source's history until it trims its own view of it", async () => {
     const src = streamUrl("ret-src", cold);
     await create(src, BIN);
     const ps = pieces(4);
@@ -167,24 +167,37 @@ describe("retention", () => {
     const fork = streamUrl("ret-fork", cold);
     await create(fork, { ...BIN, "stream-forked-from": new URL(src).pathname });
     await appendAll(fork, BIN, [bytesOf(30, 7)]);
+    const fork2 = streamUrl("ret-fork2", cold);
+    await create(fork2, { ...BIN, "stream-forked-from": new URL(src).pathname, "stream-fork-offset": offsets[1]! });
 
-    // The source's limit waits while the fork reads its history.
+    // The source's limit waits while forks read its history.
     await fetch(src, { method: "PATCH", headers: { "stream-retention-messages": "1" } });
     expect(await startOf(src)).toBe(0);
     expect(await bytesFrom(fork)).toEqual(joined([...ps, bytesOf(30, 7)]));
 
-    // The fork trims its inherited range: only its own view moves.
+    // The fork trims its inherited range: its view moves, the source keeps what the other fork reads.
     const t = await fetch(fork, { method: "PATCH", headers: { "stream-trim-before": offsets[3]! } });
     expect(parseToken(t.headers.get("stream-start-offset")!).position).toBe(400);
     expect((await fetch(`${fork}?offset=${offsets[1]}`)).status).toBe(410);
     expect(await bytesFrom(fork)).toEqual(bytesOf(30, 7));
     expect(await bytesFrom(src)).toEqual(joined(ps));
+    expect(await bytesFrom(fork2)).toEqual(joined(ps.slice(0, 2)));
 
-    // Once the fork is gone, the source's limit applies.
-    expect((await fetch(fork, { method: "DELETE" })).status).toBe(204);
-    await until(async () => (await startOf(src)) === 300, "the source to trim after its fork went");
+    // Once the other fork is gone too, the source's limit applies.
+    expect((await fetch(fork2, { method: "DELETE" })).status).toBe(204);
+    await until(async () => (await startOf(src)) === 300, "the source to trim after its forks let go");
     expect(await bytesFrom(src)).toEqual(ps[3]);
     expect(await segmentObjects(src)).toEqual([3]);
+    // Forking before the source's start is refused; at it, the fork starts there.
+    const early = await fetch(streamUrl("ret-fork3", cold), {
+      method: "PUT",
+      headers: { ...BIN, "stream-forked-from": new URL(src).pathname, "stream-fork-offset": offsets[0]! },
+    });
+    expect(early.status).toBe(410);
+    const fork3 = streamUrl("ret-fork4", cold);
+    await create(fork3, { ...BIN, "stream-forked-from": new URL(src).pathname });
+    expect(await startOf(fork3)).toBe(300);
+    expect(await bytesFrom(fork3)).toEqual(ps[3]);
   });
 
   test("a trim crashed after each step reads consistently and is finished from the alarm, no orphan", async () => {

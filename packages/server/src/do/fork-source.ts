@@ -47,7 +47,11 @@ export async function attachFork(host: StreamHost, req: AttachRequest): Promise<
   const now = host.meta();
   if (!now || now.state === "soft_deleted") return failure(409, "conflict", "Fork source stream was deleted");
   const point = { position: resolved, segment, offset: offsetAt({ ...now, segment }, pos) };
-  host.forks.addRef(req.ref, point, host.now());
+  host.transaction(() => {
+    host.forks.addRef(req.ref, point, host.now());
+    // The fork's history starts where this stream's does now: trims stop there.
+    host.retention.pin(req.ref, host.retention.start(now.instance));
+  });
   return { ok: true, ...inherited(now), ...point, start: host.retention.start(now.instance) };
 }
 

@@ -22,6 +22,8 @@ export interface SourceApi {
   detachFork(req: DetachRequest): Promise<void>;
   readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>>;
   locateSubOffset(pos: number, sub: number, limit: number): Promise<number | Failure>;
+  /** A fork trimmed its view: it needs the source's history from `start` on (do/trim.ts). */
+  forkTrimmed(ref: string, start: number): Promise<void>;
 }
 
 /** The Durable Object seen from an operation. */

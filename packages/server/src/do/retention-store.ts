@@ -2,7 +2,8 @@
  * SQLite of retention, beside the stream's own tables (so older objects need
  * no migration of `meta`): per instance its limits, its retained start (the
  * earliest position still stored) and an unfinished trim's durable intent;
- * and when each segment was sealed (what age retention measures). Rows are
+ * when each segment was sealed (what age retention measures); and, as a fork
+ * source, where each fork's history starts (what the source must keep). Rows are
  * keyed by instance, so a re-created stream never sees an earlier one's.
  */
 import type { Retention } from "./retention-policy.js";
@@ -18,6 +19,10 @@ CREATE TABLE IF NOT EXISTS retention (
   trim_to INTEGER,
   trim_first INTEGER,
   trim_last INTEGER
+);
+CREATE TABLE IF NOT EXISTS fork_pins (
+  ref TEXT PRIMARY KEY,
+  start INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS segment_sealed_at (
   instance TEXT NOT NULL,
@@ -159,9 +164,30 @@ export class RetentionStore {
     this.sql.exec("DELETE FROM log WHERE pos < ?", t.to);
   }
 
+  /** As a source: fork `ref` needs this stream's history from `start` on (never lowered). */
+  pin(ref: string, start: number): void {
+    this.sql.exec(
+      `INSERT INTO fork_pins (ref, start) VALUES (?, ?)
+       ON CONFLICT (ref) DO UPDATE SET start = max(start, excluded.start)`,
+      ref,
+      start,
+    );
+  }
+
+  /** As a source: the earliest position any fork still needs, or null without forks (0 for a fork never pinned). */
+  forkCap(): number | null {
+    const r = this.sql
+      .exec<{ cap: number | null }>(
+        "SELECT min(coalesce(p.start, 0)) AS cap FROM fork_refs r LEFT JOIN fork_pins p ON p.ref = r.ref",
+      )
+      .toArray()[0];
+    return r?.cap ?? null;
+  }
+
   /** Forgets every instance but `keep` (a new stream replaced them). */
   forgetOthers(keep: string): void {
     this.sql.exec("DELETE FROM retention WHERE instance != ?", keep);
     this.sql.exec("DELETE FROM segment_sealed_at WHERE instance != ?", keep);
+    this.sql.exec("DELETE FROM fork_pins WHERE ref NOT IN (SELECT ref FROM fork_refs)");
   }
 }

@@ -389,6 +389,15 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return this.exclusive(() => detachFork(this, req)).finally(() => this.alarms.schedule(RETENTION_JOB, Date.now()));
   }
 
+  /** A fork trimmed its view: this stream may trim up to `start` for it. */
+  forkTrimmed(ref: string, start: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.forks.ref(ref)) return;
+      this.retention.pin(ref, start);
+      this.alarms.schedule(RETENTION_JOB, Date.now());
+    });
+  }
+
   /** A fork reads inherited data. */
   readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>> {
     return readRange(this, pos, limit, maxBytes);

@@ -13,16 +13,16 @@
  * Positions are never reused, so an offset serves the same bytes before and
  * after any step, or 410: never bytes of two generations. An object is deleted
  * only after its row, and its key stays in the intent until it is gone, so none
- * is orphaned. Forks pin history: while a fork of this stream exists, nothing
- * is trimmed (its inherited range stays readable); retention resumes once the
- * last fork is deleted.
+ * is orphaned. Forks pin history: a source never trims past the start of any
+ * fork's history (recorded when the fork attached, raised when the fork
+ * trims its own view), so every fork's inherited range stays readable.
  */
 import { segmentKey } from "../cold/segment-format.js";
-import { forkReferences } from "./fork-source.js";
 import type { StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { TrimIntent } from "./retention-store.js";
 import { writeHead } from "./rotation.js";
+import { forkRef } from "./fork-links.js";
 
 /** Steps after which a fault test can interrupt a trim. */
 export const TRIM_STEPS = ["intent", "start", "rows", "objects"] as const;
@@ -72,7 +72,10 @@ export async function resumeTrim(host: TrimHost, opts: TrimOptions = {}): Promis
  */
 function planTrim(host: TrimHost, m: StreamMeta, position: number): TrimIntent | null {
   const start = host.retention.start(m.instance);
-  if (m.state !== "live" || forkReferences(host, m) > 0) return null;
+  // Legacy fork references (a bare count) say nothing about where they read.
+  if (m.state !== "live" || m.refCount > 0) return null;
+  const cap = host.retention.forkCap();
+  if (cap !== null) position = Math.min(position, cap);
   let to = start;
   if (m.forkPosition !== null && m.forkPosition <= position) to = Math.max(to, m.forkPosition);
   let first = -1;
@@ -97,6 +100,22 @@ async function finishTrim(host: TrimHost, m: StreamMeta, t: TrimIntent, opts: Tr
   if (t.last >= t.first) await dropObjects(host, m, t);
   await opts.after?.("objects");
   host.transaction(() => retention.clearIntent(m.instance));
+  if (m.forkSource !== null && m.forkPosition !== null) await releaseInherited(host, m, Math.min(t.to, m.forkPosition));
+}
+
+/**
+ * A fork that trimmed its view tells its source it needs less of its history,
+ * so the source may trim. Best effort: if the call fails the source keeps
+ * more than it must, never less.
+ */
+async function releaseInherited(host: TrimHost, m: StreamMeta, start: number): Promise<void> {
+  try {
+    await host.source(m.forkSource!).forkTrimmed(forkRef(m.instance, m.key), start);
+  } catch (e) {
+    console.error(
+      JSON.stringify({ msg: "telling the fork source about a trim failed", stream: m.key, error: String(e) }),
+    );
+  }
 }
 
 /** Rewrites the head with the new start (a pending segment is left out until its seal writes the head). */
