@@ -8,6 +8,7 @@
 import { describe, expect, inject, test } from "vitest";
 import { parseToken, r2Keys, readToEnd, settled, stats } from "./support/cold.js";
 import { bytesOf, streamUrl } from "./support/util.js";
+import { readAll, subscribe } from "./support/estuary.js";
 import { admin, bearer, createProject, projectStreamUrl, tokenFor } from "./support/auth.js";
 
 const cold = inject("coldBaseUrl");
@@ -198,6 +199,20 @@ describe("retention", () => {
     await create(fork3, { ...BIN, "stream-forked-from": new URL(src).pathname });
     expect(await startOf(fork3)).toBe(300);
     expect(await bytesFrom(fork3)).toEqual(ps[3]);
+  });
+
+  test("an estuary session's stream takes retention by PATCH", async () => {
+    const src = streamUrl("ret-es-src", cold);
+    await create(src, JSON_CT);
+    const id = `ret-es-${Date.now().toString(36)}`;
+    await subscribe(cold, new URL(src).pathname.replace("/v1/stream/", ""), id);
+    const session = `${cold}/v1/stream/default/${id}`;
+    const patch = await fetch(session, { method: "PATCH", headers: { "stream-retention-messages": "1" } });
+    expect(patch.status).toBe(204);
+    for (let i = 0; i < 3; i++) await appendAll(src, JSON_CT, [JSON.stringify({ i })]);
+    await until(async () => (await readAll(session)).length === 1, "the session stream to keep one message");
+    expect((await readAll(session))[0]!.data).toEqual({ i: 2 });
+    expect(await startOf(session)).toBeGreaterThan(0);
   });
 
   test("a trim crashed after each step reads consistently and is finished from the alarm, no orphan", async () => {
