@@ -109,6 +109,13 @@ export async function changeRetention(host: StreamHost, req: RetentionChange): P
   return now ? { ok: true, ...retentionOf(host, now) } : failure(404, "not_found", "Stream not found");
 }
 
+/** As a source: fork `ref` (if it still holds a reference) needs history from `start` on; retention may run. */
+export function pinFork(host: StreamHost, ref: string, start: number): void {
+  if (!host.forks.ref(ref)) return;
+  host.retention.pin(ref, start);
+  host.alarms.schedule(RETENTION_JOB, host.now());
+}
+
 function hasLimits(r: Retention): boolean {
   return r.bytes !== null || r.messages !== null || r.seconds !== null;
 }

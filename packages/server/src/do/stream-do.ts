@@ -40,7 +40,7 @@ import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
 import { RetentionStore } from "./retention-store.js";
-import { afterSeal, changeRetention, enforceRetention, RETENTION_JOB, retentionOf } from "./retention.js";
+import { afterSeal, changeRetention, enforceRetention, pinFork, RETENTION_JOB, retentionOf } from "./retention.js";
 import type { RetentionChange, RetentionOk } from "./retention.js";
 import { trimBefore, TRIM_STEPS } from "./trim.js";
 import { Fanout, type FanoutReport, type FanoutTally, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
@@ -391,11 +391,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** A fork trimmed its view: this stream may trim up to `start` for it. */
   forkTrimmed(ref: string, start: number): Promise<void> {
-    return this.exclusive(async () => {
-      if (!this.forks.ref(ref)) return;
-      this.retention.pin(ref, start);
-      this.alarms.schedule(RETENTION_JOB, Date.now());
-    });
+    return this.exclusive(async () => pinFork(this, ref, start));
   }
 
   /** A fork reads inherited data. */
