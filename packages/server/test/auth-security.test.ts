@@ -66,6 +66,13 @@ const ROUTES: Route[] = [
   { name: "sse", method: "GET", path: (p) => `/v1/stream/${p}/s/base?offset=-1&live=sse`, needs: "read" },
   { name: "head", method: "HEAD", path: (p) => `/v1/stream/${p}/s/base`, needs: "read" },
   {
+    name: "retention",
+    method: "PATCH",
+    path: (p) => `/v1/stream/${p}/s/base`,
+    headers: () => ({ "stream-retention-messages": "1000" }),
+    needs: "write",
+  },
+  {
     name: "subscription",
     method: "PUT",
     path: (p) => `/v1/stream/${p}/__ds/subscriptions/sub-1`,

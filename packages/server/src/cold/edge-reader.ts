@@ -46,11 +46,11 @@ export async function readSealed(t: ColdTarget, req: ReadRequest): Promise<Ok<Re
   if (!head || (head.expiresAtMs !== null && Date.now() >= head.expiresAtMs)) return null;
   const at =
     req.offset.kind === "start"
-      ? head.ownStart === 0
+      ? head.ownStart === 0 && !head.start
         ? { segment: head.base, position: 0 }
         : null
       : req.offset.offset;
-  if (!at || at.segment < head.base || at.segment >= head.sealed) return null;
+  if (!at || at.segment < head.base || at.segment >= head.sealed || at.position < (head.start ?? 0)) return null;
   const cacheKey = `https://segments.internal/${t.doId}/${head.instance}/${at.segment}/${at.position}/${t.maxReadBytes}`;
   let r = await cachedChunk(cacheKey, head);
   if (r) metrics.coldCacheHits += 1;

@@ -50,6 +50,8 @@ export interface SegmentHead {
   readonly ownStart: number;
   /** Segments `base` .. `sealed - 1` are in R2. */
   readonly sealed: number;
+  /** The retained start (do/trim.ts): the edge leaves reads before it to the StreamDO (410). */
+  readonly start?: number;
   readonly ttlSeconds: number | null;
   readonly expiresAtMs: number | null;
 }

@@ -12,6 +12,7 @@ import type { StreamMeta } from "./meta.js";
 import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
 import { abandonIntent, attachToSource, FORK_INTENTS_JOB } from "./fork-client.js";
 import { forkRef } from "./fork-links.js";
+import { NO_RETENTION } from "./retention-policy.js";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
@@ -81,6 +82,8 @@ export async function createStream(
     host.store.ensureSchema();
     meta.tail = messages.length > 0 ? host.store.appendPieces(start, messages) : start;
     host.saveMeta(meta);
+    host.retention.forgetOthers(instance);
+    host.retention.setLimits(instance, req.retention ?? NO_RETENTION, attach?.start ?? 0);
     if (req.fork) host.forks.markAttached(ref);
   });
   if (req.fork && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);

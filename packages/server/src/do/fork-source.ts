@@ -12,6 +12,7 @@ import { offsetAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import { readFrom } from "./read.js";
 import type { AttachOk, AttachRequest, DetachRequest, RangeOk } from "./rpc-types.js";
+import { gone } from "./retention-policy.js";
 
 /** How many forks read from this stream: references by key plus any legacy count. */
 export function forkReferences(host: StreamHost, m: StreamMeta): number {
@@ -24,7 +25,7 @@ export async function attachFork(host: StreamHost, req: AttachRequest): Promise<
   if (!m) return failure(404, "not_found", "Fork source stream not found");
   const held = host.forks.ref(req.ref);
   // A retry after a lost reply: the same answer, whatever changed since.
-  if (held) return { ok: true, ...inherited(m), ...held };
+  if (held) return { ok: true, ...inherited(m), ...held, start: host.retention.start(m.instance) };
   if (m.state === "soft_deleted") return failure(409, "conflict", "Fork source stream was deleted");
   if (req.contentType !== null && mediaTypeEssence(req.contentType) !== mediaTypeEssence(m.contentType)) {
     return failure(409, "content_type_mismatch", `Fork content type must match the source's (${m.contentType})`);
@@ -37,6 +38,8 @@ export async function attachFork(host: StreamHost, req: AttachRequest): Promise<
     if (o.position > m.tail) return failure(400, "invalid_offset", "Stream-Fork-Offset is beyond the source's tail");
     pos = o.position;
     segment = host.segments.tokenSegment(m, pos);
+    const start = host.retention.start(m.instance);
+    if (pos < start) return gone(host, m, start);
   }
   const resolved = await locateSubOffset(host, m, pos, req.subOffset, m.tail);
   if (isFailure(resolved)) return resolved;
@@ -44,8 +47,12 @@ export async function attachFork(host: StreamHost, req: AttachRequest): Promise<
   const now = host.meta();
   if (!now || now.state === "soft_deleted") return failure(409, "conflict", "Fork source stream was deleted");
   const point = { position: resolved, segment, offset: offsetAt({ ...now, segment }, pos) };
-  host.forks.addRef(req.ref, point, host.now());
-  return { ok: true, ...inherited(now), ...point };
+  host.transaction(() => {
+    host.forks.addRef(req.ref, point, host.now());
+    // The fork's history starts where this stream's does now: trims stop there.
+    host.retention.pin(req.ref, host.retention.start(now.instance));
+  });
+  return { ok: true, ...inherited(now), ...point, start: host.retention.start(now.instance) };
 }
 
 function inherited(m: StreamMeta): { contentType: string; ttlSeconds: number | null; expiresAtMs: number | null } {
@@ -87,6 +94,8 @@ export async function readRange(
 ): Promise<Result<RangeOk>> {
   const m = host.meta();
   if (!m) return failure(404, "not_found", "Fork source data is gone");
+  const start = host.retention.start(m.instance);
+  if (pos < start) return gone(host, m, start);
   return readFrom(host, m, pos, limit, maxBytes);
 }
 

@@ -13,6 +13,7 @@ import type { ForkStore } from "./fork-links.js";
 import type { ProducerTurns } from "./producer-turns.js";
 import type { AttachOk, AttachRequest, DetachRequest, RangeOk, StreamInfo } from "./rpc-types.js";
 import type { SegmentIndex } from "./segment-index.js";
+import type { RetentionStore } from "./retention-store.js";
 import type { StreamStore } from "./store.js";
 
 /** Calls a StreamDO makes on the source of a fork. */
@@ -21,6 +22,8 @@ export interface SourceApi {
   detachFork(req: DetachRequest): Promise<void>;
   readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>>;
   locateSubOffset(pos: number, sub: number, limit: number): Promise<number | Failure>;
+  /** A fork trimmed its view: it needs the source's history from `start` on (do/trim.ts). */
+  forkTrimmed(ref: string, start: number): Promise<void>;
 }
 
 /** The Durable Object seen from an operation. */
@@ -28,6 +31,8 @@ export interface StreamHost {
   readonly store: StreamStore;
   /** The index of sealed R2 segments. */
   readonly segments: SegmentIndex;
+  /** Retention limits, the retained start and unfinished trims (retention-store.ts). */
+  readonly retention: RetentionStore;
   /** Fork references: those held on this stream, and this fork's own (fork-links.ts). */
   readonly forks: ForkStore;
   /** The durable alarm schedule (alarm-schedule.ts). */

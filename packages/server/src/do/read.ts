@@ -6,6 +6,7 @@ import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { joinMessages } from "../protocol/json.js";
 import { isFailure, isJsonType } from "../protocol/parse.js";
 import { readOwn } from "./cold-read.js";
+import { retainedPosition } from "./retention.js";
 import { infoOf, tokenAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { RangeOk, ReadOk, ReadRequest } from "./rpc-types.js";
@@ -15,7 +16,9 @@ import { concat } from "./store.js";
 export async function readStream(host: StreamHost, req: ReadRequest): Promise<Result<ReadOk>> {
   const m = liveMeta(host);
   if (isFailure(m)) return m;
-  const pos = resolvePosition(m, req);
+  const resolved = resolvePosition(m, req);
+  if (isFailure(resolved)) return resolved;
+  const pos = retainedPosition(host, m, req, resolved);
   if (isFailure(pos)) return pos;
   if (req.touch) touch(host, m);
   const slice = await readFrom(host, m, pos, m.tail, host.maxReadBytes);

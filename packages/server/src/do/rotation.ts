@@ -124,7 +124,8 @@ async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow): Promise
   });
 }
 
-async function writeHead(host: StreamHost, m: StreamMeta, sealed: number): Promise<void> {
+/** Writes the stream's head: its sealed segments and retained start, for the edge. */
+export async function writeHead(host: StreamHost, m: StreamMeta, sealed: number): Promise<void> {
   const head: SegmentHead = {
     v: 1,
     instance: m.instance,
@@ -132,6 +133,7 @@ async function writeHead(host: StreamHost, m: StreamMeta, sealed: number): Promi
     base: baseSegment(m),
     ownStart: ownStart(m),
     sealed,
+    start: host.retention.start(m.instance),
     ttlSeconds: m.ttlSeconds,
     expiresAtMs: m.expiresAtMs,
   };

@@ -5,6 +5,8 @@
 import type { Expiry } from "../protocol/parse.js";
 import type { OffsetQuery } from "../protocol/offset.js";
 import type { ProducerHeaders } from "../protocol/parse.js";
+import type { Retention } from "./retention-policy.js";
+import type { RetentionOk } from "./retention.js";
 
 /** What every successful stream operation reports about the stream. */
 export interface StreamInfo {
@@ -23,6 +25,8 @@ export interface CreateRequest {
   readonly expiry: Expiry;
   readonly closed: boolean;
   readonly fork: ForkRequest | null;
+  /** Retention limits (project defaults and caps applied at the edge); absent: none. */
+  readonly retention?: Retention;
 }
 
 /** The fork headers of a PUT. */
@@ -78,6 +82,8 @@ export interface ReadOk {
 /** Result of HEAD. */
 export interface HeadOk {
   readonly info: StreamInfo;
+  /** The retained range's start and the retention limits (do/retention.ts). */
+  readonly retention?: RetentionOk;
 }
 
 /** A fork asks its source for a reference (fork-links.ts: idempotent by `ref`). */
@@ -102,6 +108,8 @@ export interface AttachOk {
   readonly position: number;
   readonly segment: number;
   readonly offset: string;
+  /** The source's retained start (do/trim.ts): the fork's history starts there too. */
+  readonly start?: number;
 }
 
 /** A slice of source data for fork reads. */

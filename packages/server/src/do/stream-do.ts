@@ -39,6 +39,10 @@ import { StreamStore } from "./store.js";
 import { SegmentIndex } from "./segment-index.js";
 import { ROTATION_STEPS, type RotationStep } from "./rotation.js";
 import { ColdStorage } from "./cold-storage.js";
+import { RetentionStore } from "./retention-store.js";
+import { afterSeal, changeRetention, enforceRetention, pinFork, RETENTION_JOB, retentionOf } from "./retention.js";
+import type { RetentionChange, RetentionOk } from "./retention.js";
+import { trimBefore, TRIM_STEPS } from "./trim.js";
 import { Fanout, type FanoutReport, type FanoutTally, type FanoutWork, type ResumeOk } from "../estuary/fanout.js";
 import { OutboxStore } from "../estuary/outbox-store.js";
 import { catalogReporter } from "../catalog/stream-hook.js";
@@ -66,6 +70,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private readonly sql: CountingSql;
   readonly segments: SegmentIndex;
   readonly forks: ForkStore;
+  readonly retention: RetentionStore;
   readonly alarms: AlarmSchedule;
   readonly faults = new Faults();
   readonly producerTurns: ProducerTurns;
@@ -118,6 +123,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.outbox.ensureSchema();
     this.forks = new ForkStore(this.sql);
     this.forks.ensureSchema();
+    this.retention = new RetentionStore(this.sql);
+    this.retention.ensureSchema();
     this.alarms = new AlarmSchedule(this.sql, ctx.storage);
     const maintain = () => this.exclusive(() => this.maintain());
     for (const job of [JOB.expiry, JOB.release, JOB.cold]) this.alarms.register(job, maintain);
@@ -125,6 +132,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       this.exclusive(() => releaseAbandoned(this).then(() => this.settle())),
     );
     this.alarms.register(JOB.fanout, () => this.fanout.onAlarm());
+    this.alarms.register(RETENTION_JOB, () => this.exclusive(() => enforceRetention(this)));
     this.alarms.register(JOB.catalog, () => this.catalog.onAlarm(Date.now()));
     if (env.DEBUG_ENDPOINTS === "true") registerDebugJobs(this.alarms, this.sql);
     this.fanout = new Fanout(fanoutHostOf(this, env));
@@ -214,7 +222,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     const m = this.meta();
     if (!m) return failure(404, "not_found", "Stream not found");
     if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");
-    return { ok: true, info: infoOf(m) };
+    return { ok: true, info: infoOf(m), retention: retentionOf(this, m) };
+  }
+
+  /** PATCH: changes retention limits and/or trims history before an offset (do/retention.ts). */
+  changeRetention(req: RetentionChange): Promise<Result<RetentionOk>> {
+    this.served.writes += 1;
+    return this.reported(this.exclusive(() => changeRetention(this, req)));
   }
 
   /** DELETE: soft-delete while forks reference the stream, otherwise destroy. */
@@ -350,14 +364,16 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** Admin inspection (src/catalog/inspect.ts); null when no stream lives here. */
-  async inspect(): Promise<Inspection | null> {
+  async inspect(): Promise<(Inspection & { retention: RetentionOk }) | null> {
     const m = this.meta();
-    return m
-      ? inspectStream(
-          { sql: this.sql, doId: this.doId, feeds: this.ctx.getWebSockets().length, forks: forkReferences(this, m) },
-          m,
-        )
-      : null;
+    if (!m) return null;
+    const view = {
+      sql: this.sql,
+      doId: this.doId,
+      feeds: this.ctx.getWebSockets().length,
+      forks: forkReferences(this, m),
+    };
+    return { ...inspectStream(view, m), retention: retentionOf(this, m) };
   }
 
   // ---- RPC surface used by forks of this stream --------------------------
@@ -369,7 +385,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** A fork of this stream went away (idempotent by its reference). */
   detachFork(req?: DetachRequest): Promise<void> {
-    return this.exclusive(() => detachFork(this, req));
+    // A trim this fork held back may run now.
+    return this.exclusive(() => detachFork(this, req)).finally(() => this.alarms.schedule(RETENTION_JOB, Date.now()));
+  }
+
+  /** A fork trimmed its view: this stream may trim up to `start` for it. */
+  forkTrimmed(ref: string, start: number): Promise<void> {
+    return this.exclusive(async () => pinFork(this, ref, start));
   }
 
   /** A fork reads inherited data. */
@@ -433,6 +455,19 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return { sealed };
   }
 
+  /** Test-only (`DEBUG_ENDPOINTS`): trims before `position`, optionally crashing the object right after a step. */
+  async debugTrim(position: number, crashAfter: string | null): Promise<{ start: number }> {
+    if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
+    const step = TRIM_STEPS.find((s) => s === crashAfter);
+    if (crashAfter !== null && !step) throw new Error(`unknown trim step ${crashAfter}`);
+    const after = async (s: string) => {
+      if (s !== step) return;
+      await this.ctx.storage.sync();
+      this.ctx.abort(`fault injected after ${s}`);
+    };
+    return { start: await this.exclusive(() => trimBefore(this, position, { after })) };
+  }
+
   /** Test-only (`DEBUG_ENDPOINTS`): the next `count` seal uploads fail, as if R2 were down (0 ends it). */
   async debugFailSeals(count: number): Promise<void> {
     if (this.env.DEBUG_ENDPOINTS !== "true") throw new Error("debug endpoints are disabled");
@@ -488,6 +523,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.store.ensureSchema();
     this.outbox.ensureSchema();
     this.forks.ensureSchema();
+    this.retention.ensureSchema();
     this.alarms.reload();
   }
 
@@ -607,6 +643,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   sealedHot(): void {
     this.cold.resetCount();
+    afterSeal(this);
     void this.catalog.sync(Date.now());
   }
 

@@ -20,6 +20,7 @@ import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
 import { handleGet } from "./read-route.js";
 import { check, handleDelete, handlePost, handlePut } from "./stream-routes.js";
+import { handlePatch } from "./retention-routes.js";
 
 /** Builds the Hono application. */
 export function createApp(): Hono<{ Bindings: Env }> {
@@ -73,6 +74,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.get(stream, handleGet); // also HEAD: Hono dispatches HEAD to GET routes
 
   app.delete(stream, handleDelete);
+  app.patch(stream, handlePatch);
   app.all(stream, (c) => {
     const f = failure(405, "method_not_allowed", `${c.req.method} is not supported on streams`);
     const res = errorResponse(f);

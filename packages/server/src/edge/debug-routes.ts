@@ -63,6 +63,17 @@ export function debugRoutes(): Hono<{ Bindings: Env }> {
     }
   });
 
+  // ?before=<position>&crash=<step>: trims before the position; the object aborts right after that step (do/trim.ts).
+  app.post("/trim/*", async (c) => {
+    const path = await streamOf(c, "trim");
+    try {
+      const r = await stubOf(c, path.key).debugTrim(Number(c.req.query("before") ?? "0"), c.req.query("crash") ?? null);
+      return c.json({ crashed: false, ...r });
+    } catch (e) {
+      return c.json({ crashed: true, error: String(e) });
+    }
+  });
+
   // ?count=n: the stream's next n segment uploads fail, as if R2 were down (count=0 ends the outage).
   app.post("/fail-seals/*", async (c) => {
     const path = await streamOf(c, "fail-seals");

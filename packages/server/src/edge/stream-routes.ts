@@ -20,6 +20,7 @@ import { parseForkSource, parseStreamPath, type StreamPath } from "./paths.js";
 import { metrics } from "../live/metrics.js";
 import { guardBody, peekEmpty } from "./body-guard.js";
 import { streamHeaders } from "./respond.js";
+import { createRetention, setRetentionHeaders } from "./retention-routes.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -118,10 +119,12 @@ export async function handlePut(c: Ctx): Promise<Response> {
   }
   count("doWrites");
   const closed = isClosedHeader(headers.get(H.streamClosed));
+  const retention = createRetention(c);
   const r = must(
     await withBody(
       c,
-      async (body) => await streamStub(c, path).create({ key: path.key, contentType, expiry, closed, fork }, body),
+      async (body) =>
+        await streamStub(c, path).create({ key: path.key, contentType, expiry, closed, fork, retention }, body),
     ),
   );
   const out = streamHeaders(r.info);
@@ -165,6 +168,7 @@ export async function handleHead(c: Ctx): Promise<Response> {
   const r = must(await streamStub(c, path).head());
   const out = streamHeaders(r.info, { lifetime: true });
   out.set(H.cacheControl, "no-store");
+  setRetentionHeaders(out, r.retention);
   return new Response(null, { status: 200, headers: out });
 }
 

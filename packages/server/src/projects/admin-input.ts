@@ -9,7 +9,7 @@ import { newSecret, parseKey, type SigningKey } from "./keys.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const SETTINGS = ["anonymous", "corsOrigins", "limits"] as const;
+const SETTINGS = ["anonymous", "corsOrigins", "limits", "retention"] as const;
 
 function unknownField(body: Obj, allowed: readonly string[]): string | null {
   const extra = Object.keys(body).find((k) => !allowed.includes(k));

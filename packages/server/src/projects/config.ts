@@ -4,6 +4,8 @@
  * value fails with a message naming the field instead of half-working.
  */
 import { parseKey, type SigningKey } from "./keys.js";
+import { parseProjectRetention } from "./retention-config.js";
+import type { ProjectRetention } from "../do/retention-policy.js";
 
 /** Who may use the project's stream routes without a token. */
 export const ANONYMOUS_MODES = ["none", "read", "write"] as const;
@@ -27,6 +29,8 @@ export interface ProjectConfig {
   readonly corsOrigins: readonly string[];
   readonly keys: readonly SigningKey[];
   readonly limits: ProjectLimits;
+  /** Retention defaults and caps of its streams (retention-config.ts); absent: none. */
+  readonly retention?: ProjectRetention;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -98,9 +102,13 @@ export function parseProjectConfig(raw: unknown): ProjectConfig | string {
     if (keys.some((x) => x.kid === key.kid)) return `keys[${i}]: kid "${key.kid}" is used twice`;
     keys.push(key);
   }
+  const retention =
+    raw.retention === undefined || raw.retention === null ? undefined : parseProjectRetention(raw.retention);
+  if (typeof retention === "string") return retention;
   const createdAt = typeof raw.createdAt === "string" ? raw.createdAt : new Date(0).toISOString();
   const updatedAt = typeof raw.updatedAt === "string" ? raw.updatedAt : createdAt;
-  return { name, anonymous: anonymous as AnonymousMode, corsOrigins, keys, limits, createdAt, updatedAt };
+  const config = { name, anonymous: anonymous as AnonymousMode, corsOrigins, keys, limits, createdAt, updatedAt };
+  return retention ? { ...config, retention } : config;
 }
 
 /** The configuration as admin routes show it: key material of HS256 keys left out. */

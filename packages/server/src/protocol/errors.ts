@@ -9,6 +9,8 @@ export type ErrorCode =
   | "invalid_path"
   | "not_found"
   | "gone"
+  | "offset_trimmed"
+  | "retention_above_cap"
   | "conflict"
   | "content_type_mismatch"
   | "stream_closed"

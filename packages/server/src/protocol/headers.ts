@@ -48,6 +48,10 @@ export const CORS_ALLOW_HEADERS = [
   H.producerEpoch,
   H.producerSeq,
   H.ifNoneMatch,
+  "stream-retention-bytes",
+  "stream-retention-messages",
+  "stream-retention-seconds",
+  "stream-trim-before",
   "last-event-id",
   "cache-control",
 ] as const;
@@ -68,5 +72,9 @@ export const CORS_EXPOSE_HEADERS = [
   H.etag,
   H.location,
   H.contentType,
+  "stream-start-offset",
+  "stream-retention-bytes",
+  "stream-retention-messages",
+  "stream-retention-seconds",
   "retry-after",
 ] as const;
