@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   if (args.help) return void note(USAGE);
   const allSpecs = [
     edgeSpec(),
+    edgeSpec({ catalog: false }),
     referenceSpec("memory"),
     referenceSpec("file"),
     noopSpec("worker"),

@@ -35,6 +35,8 @@ export interface ReporterDeps {
   /** Runs `fn` after `ms` (setTimeout; a fake in unit tests). */
   later(fn: () => void, ms: number): void;
   readonly intervalMs: number;
+  /** CATALOG_ENABLED="false" (a benchmark baseline): the reporter does nothing. */
+  readonly disabled?: boolean;
   /** Drops facts the snapshot caches (the stream changed behind them). */
   refresh?(): void;
 }
@@ -60,6 +62,7 @@ export class CatalogReporter {
 
   /** After an operation on stream `key`: sends a lifecycle change now (await it), or schedules the stats. */
   sync(now: number, key?: string): Promise<void> {
+    if (this.d.disabled) return Promise.resolve();
     if (key !== undefined) this.key = key;
     const s = this.d.snapshot();
     if (s) {
@@ -96,6 +99,7 @@ export class CatalogReporter {
 
   /** From the alarm: sends owed stats once the interval has passed. */
   onAlarm(now: number): Promise<void> {
+    if (this.d.disabled) return Promise.resolve();
     if (this.sent === undefined && this.key === null) return Promise.resolve();
     const s = this.d.snapshot();
     if ((s ? s.lifecycle : "gone") !== this.sent) return this.sync(now);

@@ -106,6 +106,7 @@ export function catalogReporter(v: StreamView): CatalogReporter {
       session = null;
     },
     intervalMs: config.statsIntervalMs,
+    disabled: !config.enabled,
     arm: (at) => v.armAlarm(at),
     later: (fn, ms) => setTimeout(fn, ms),
     snapshot: () => {
