@@ -131,7 +131,7 @@ describe("metrics", () => {
     const q = `/default/metrics?stream=${run}-m&from=${Date.now() - 120_000}`;
     const stream = await eventually(
       async () => (await (await admin(q)).json()) as { points: Record<string, number>[] },
-      (j) => sum(j.points, "appends") === 5 && sum(j.points, "bytesOut") === 25,
+      (j) => sum(j.points, "appends") === 5 && sum(j.points, "bytesOut") === 25 && sum(j.points, "bytesIn") === 25,
     );
     expect(sum(stream.points, "appends")).toBe(5);
     expect(sum(stream.points, "bytesIn")).toBe(25);
