@@ -94,6 +94,14 @@ describe("edge and objects in separate isolates", () => {
       // Only edge A consumes the queue.
       expect((await json(`${split.edgeA}/v1/metrics`)).estuaryQueueBatches).toBeGreaterThan(0);
       expect((await json(`${split.edgeB}/v1/metrics`)).estuaryQueueBatches).toBe(0);
+      // Deliveries made by the consumer in edge A are timed too: the commit time travels with the outbox row.
+      const name = source.slice(source.lastIndexOf("/") + 1);
+      const q = `${split.edgeB}/v1/projects/default/metrics?stream=${name}&from=${Date.now() - 120_000}`;
+      const auth = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}` };
+      const points = async () => ((await (await fetch(q, { headers: auth })).json()) as { points: Json[] }).points;
+      const sum = (ps: Json[], k: string) => ps.reduce((a, p) => a + Number(p[k] ?? 0), 0);
+      const seen = await eventually(points, (ps) => sum(ps, "estuaryDeliveries") === delivered);
+      expect(seen.some((p) => typeof p.fanoutP50 === "number" && typeof p.fanoutP99 === "number")).toBe(true);
     });
 
     test("R2 operations a StreamDO makes are counted by that object, an edge's by that edge", async () => {
