@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { CatalogEntry, CatalogReport } from "./entry.js";
 import { CatalogReporter, type StreamSnapshot } from "./reporter.js";
 
-function harness(intervalMs = 1_000) {
+function harness(intervalMs = 1_000, stored = { v: 0 }) {
   const reports: CatalogReport[] = [];
   const alarms: number[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
@@ -20,6 +20,7 @@ function harness(intervalMs = 1_000) {
   };
   const r = new CatalogReporter({
     intervalMs,
+    versions: { load: () => stored.v, save: (v) => (stored.v = v) },
     arm: (at) => alarms.push(at),
     later: (fn, ms) => timers.push({ fn, ms }),
     snapshot,
@@ -42,6 +43,19 @@ function harness(intervalMs = 1_000) {
 }
 
 describe("catalog reporter", () => {
+  test("a restarted object continues from its stored version, whatever its clock says", async () => {
+    const stored = { v: 0 };
+    const before = harness(1_000, stored);
+    before.set({ instance: "i1", closed: false, tail: 0 });
+    await before.r.sync(10_000, "p/s");
+    // The next object runs where the clock is 5 s behind; its delete must still outrank the old upsert.
+    const after = harness(1_000, stored);
+    after.set(null);
+    await after.r.sync(5_000, "p/s");
+    expect(after.reports.map((x) => x.kind)).toEqual(["remove"]);
+    expect(after.reports[0]!.version).toBeGreaterThan(before.reports[0]!.version);
+  });
+
   test("lifecycle changes go out at once; stats at most once per interval", async () => {
     const h = harness();
     h.set({ instance: "i1", closed: false, tail: 0 });

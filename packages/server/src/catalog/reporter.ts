@@ -37,6 +37,12 @@ export interface ReporterDeps {
   readonly intervalMs: number;
   /** CATALOG_ENABLED="false" (a benchmark baseline): the reporter does nothing. */
   readonly disabled?: boolean;
+  /**
+   * The last version this object sent, kept in its own storage: a restarted
+   * object (maybe on a machine whose clock is behind) still sends larger ones,
+   * so a report of a deleted incarnation never outranks the re-created one's.
+   */
+  readonly versions?: { load(): number; save(v: number): void };
   /** Drops facts the snapshot caches (the stream changed behind them). */
   refresh?(): void;
 }
@@ -92,6 +98,11 @@ export class CatalogReporter {
     }, at - now);
   }
 
+  /** The object's storage was wiped: keeps the version high-water mark (a later incarnation must outrank it). */
+  keepVersion(): void {
+    if (this.version > 0) this.d.versions?.save(this.version);
+  }
+
   /** Facts cached for snapshots changed (e.g. the stream became a session stream). */
   refresh(): void {
     this.d.refresh?.();
@@ -114,7 +125,9 @@ export class CatalogReporter {
     if (key === null) return Promise.resolve();
     const sink = this.d.sink(key);
     if (!sink) return Promise.resolve();
+    if (this.version === 0) this.version = this.d.versions?.load() ?? 0;
     this.version = Math.max(this.version + 1, now * 1000);
+    this.d.versions?.save(this.version);
     const name = key.slice(key.indexOf("/") + 1);
     const report: CatalogReport = s
       ? { kind: "upsert", version: this.version, entry: s.entry(this.lastAppendAt, now) }

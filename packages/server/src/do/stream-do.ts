@@ -505,6 +505,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.outbox.ensureSchema();
     this.forks.ensureSchema();
     this.alarms.reload();
+    this.catalog.keepVersion();
   }
 
   // ---- StreamHost ---------------------------------------------------------
