@@ -80,7 +80,9 @@ describe("stream inspection", () => {
     expect(s.hot).toMatchObject({ start: 6, end: 6, bytes: 0 });
     expect(s.producers.list).toEqual([expect.objectContaining({ id: "p1", epoch: 0, seq: 2 })]);
     expect(s.fork.forks).toBe(1);
-    expect(s.fork.list).toEqual([expect.objectContaining({ name: `${run}-cold-fork`, offset: s.fork.list[0]?.offset })]);
+    expect(s.fork.list).toEqual([
+      expect.objectContaining({ name: `${run}-cold-fork`, offset: s.fork.list[0]?.offset }),
+    ]);
     expect(s.fork.list[0]?.offset).toMatch(/^\d{16}_\d{16}$/);
     const forkView = (await (await adminAt(base, `/default/streams/${run}-cold-fork`)).json()) as Inspected;
     expect(forkView.stream.fork.parent).toBe(`${run}-cold`);

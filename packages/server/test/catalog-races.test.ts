@@ -18,7 +18,7 @@ const url = (name: string) => `${inject("baseUrl")}/v1/stream/default/${name}`;
 /** A seeded generator, so a failing burst can be replayed. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function operation(pick: () => number, expiresAt: string): () => Promise<unknown> {
@@ -66,7 +66,10 @@ describe("catalog under races", () => {
         () => listAll("default", { prefix: `${run}-` }),
         (l) => l.map((s) => s.name).join() === [...exists.keys()].sort().join(),
       );
-      expect(listed.map((s) => s.name), `round ${round}`).toEqual([...exists.keys()].sort());
+      expect(
+        listed.map((s) => s.name),
+        `round ${round}`,
+      ).toEqual([...exists.keys()].sort());
       for (const s of listed) {
         expect(s.closed, `${s.name} closed, round ${round}`).toBe(exists.get(s.name));
         // The catalog's entry belongs to the incarnation that lives now.

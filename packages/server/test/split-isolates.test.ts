@@ -162,16 +162,19 @@ describe("edge and objects in separate isolates", () => {
     const auth = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}` };
     type Live = { feeds: number; readers: { sse: number; longPoll: number } };
     const inspect = async () =>
-      ((await (await fetch(`${split.edgeA}/v1/projects/default/streams/${name}`, { headers: auth })).json()) as {
-        stream: { live: Live };
-      }).stream.live;
+      (
+        (await (await fetch(`${split.edgeA}/v1/projects/default/streams/${name}`, { headers: auth })).json()) as {
+          stream: { live: Live };
+        }
+      ).stream.live;
     const live = await eventually(inspect, (l) => l.readers.sse === 3 && l.readers.longPoll === 1);
     expect(live).toEqual({ feeds: 2, readers: { sse: 3, longPoll: 1 } });
     // Per-minute peaks: edge A held 2 SSE readers, edge B 1 (each edge flushes on its own requests).
     const peaks = async () => {
       for (const url of [onA, onB]) await fetch(url, { method: "HEAD" });
       const q = `${split.edgeA}/v1/projects/default/metrics?stream=${name}&from=${Date.now() - 120_000}`;
-      const points = ((await (await fetch(q, { headers: auth })).json()) as { points: Record<string, number>[] }).points;
+      const points = ((await (await fetch(q, { headers: auth })).json()) as { points: Record<string, number>[] })
+        .points;
       const max = (k: string) => Math.max(...points.map((p) => p[k] ?? 0));
       return { sse: max("sseReaders"), longPoll: max("longPollReaders") };
     };

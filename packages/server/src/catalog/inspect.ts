@@ -105,7 +105,12 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
       forks: v.forks,
       list: forkRows.map((f) => {
         const key = f.ref.slice(f.ref.indexOf(":") + 1);
-        return { name: splitKey(key).name, instance: f.ref.slice(0, f.ref.indexOf(":")), offset: f.fork_offset, since: f.since };
+        return {
+          name: splitKey(key).name,
+          instance: f.ref.slice(0, f.ref.indexOf(":")),
+          offset: f.fork_offset,
+          since: f.since,
+        };
       }),
     },
     estuary: {

@@ -53,7 +53,8 @@ export function edgeMetrics(): MiddlewareHandler<{ Bindings: Env }> {
       const method = c.req.method;
       const live = c.req.query("live");
       // Bytes in are counted by the StreamDO that stored them (metrics/stored-bytes.ts).
-      if (method === "POST") count(project, stream, "appends"); else if (method === "GET" && live === "sse") count(project, stream, "sseOpened");
+      if (method === "POST") count(project, stream, "appends");
+      else if (method === "GET" && live === "sse") count(project, stream, "sseOpened");
       else if (method === "GET") {
         if (live === "long-poll") count(project, stream, "longPollsOpened");
         if (live === "long-poll" && status === 200) count(project, stream, "liveDeliveries");
