@@ -66,7 +66,10 @@ async function main(): Promise<void> {
     noopSpec("worker"),
     noopSpec("do"),
   ];
-  const specs = args.targets.length ? allSpecs.filter((s) => args.targets.includes(s.id)) : allSpecs;
+  // In the order given, so a comparison can be run both ways round (e.g. --targets=edge-nocat,edge).
+  const specs = args.targets.length
+    ? args.targets.flatMap((id) => allSpecs.filter((s) => s.id === id))
+    : allSpecs;
   const workloads = args.workloads.length
     ? WORKLOADS.filter((w) => args.workloads.includes(w.id))
     : WORKLOADS;

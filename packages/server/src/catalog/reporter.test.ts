@@ -5,7 +5,7 @@ import { CatalogReporter, type StreamSnapshot } from "./reporter.js";
 function harness(intervalMs = 1_000, stored = { v: 0 }) {
   const reports: CatalogReport[] = [];
   const alarms: number[] = [];
-  const timers: { fn: () => void; ms: number }[] = [];
+  const timers: { fn: () => void; ms: number; at?: number }[] = [];
   let fail = 0;
   let stream: { instance: string; closed: boolean; tail: number } | null = null;
   const snapshot = (): StreamSnapshot | null => {
@@ -61,14 +61,25 @@ describe("catalog reporter", () => {
     h.set({ instance: "i1", closed: false, tail: 0 });
     await h.r.sync(0, "p/s");
     expect(h.reports.map((x) => x.kind)).toEqual(["upsert"]);
+    let timers = 0;
     for (let t = 1; t <= 2_500; t++) {
       h.set({ instance: "i1", closed: false, tail: t });
+      const before = h.reports.length;
       await h.r.sync(t);
+      expect(h.reports.length).toBe(before); // never sent by the append itself
+      // The flush timer fires when it is due (the fake clock is the loop's).
+      for (const x of h.timers) x.at ??= t + x.ms;
+      for (const due of h.timers.filter((x) => x.at! <= t)) {
+        h.timers.splice(h.timers.indexOf(due), 1);
+        timers += 1;
+        due.fn();
+        await new Promise((r) => setTimeout(r, 0));
+      }
     }
     // 2500 appends over 2.5 s: the create, then one report per second.
     expect(h.reports).toHaveLength(3);
     expect(h.alarms).toEqual([]); // stats never touch the durable alarm
-    expect(h.timers.length).toBeLessThanOrEqual(3); // one flush timer per interval at most
+    expect(timers).toBeLessThanOrEqual(3); // one flush timer per interval at most
     h.set({ instance: "i1", closed: true, tail: 2_500 });
     await h.r.sync(2_501);
     expect(h.reports).toHaveLength(4);

@@ -83,9 +83,9 @@ export class CatalogReporter {
     }
     if (!s) return Promise.resolve();
     this.owed = true;
-    // Stats never hold up the operation that changed them.
-    if (now - this.sentAt >= this.d.intervalMs) void this.send(s, now);
-    else this.flushAt(this.sentAt + this.d.intervalMs, now);
+    // Stats never hold up the operation that changed them: even when due, they
+    // are read and sent from a timer, after the operation has been answered.
+    this.flushAt(Math.max(now, this.sentAt + this.d.intervalMs), now);
     return Promise.resolve();
   }
 
@@ -94,7 +94,8 @@ export class CatalogReporter {
     this.timer = true;
     this.d.later(() => {
       this.timer = false;
-      void this.onAlarm(Date.now());
+      // `at` is when it was due (the runtime's clock may not have moved since).
+      void this.onAlarm(at);
     }, at - now);
   }
 

@@ -24,8 +24,13 @@ export interface FeedOpener {
 }
 
 const RECENT_MAX_BYTES = 1024 * 1024;
-/** How often a feed tells its StreamDO how many readers this isolate holds (only when it changed). */
-export const READERS_REPORT_MS = 1_000;
+/**
+ * How often a feed tells its StreamDO how many readers this isolate holds,
+ * only when a count changed: each message wakes a hibernating object, so a
+ * steady set of readers costs nothing and a churning one at most one wake-up
+ * per isolate per interval.
+ */
+export const READERS_REPORT_MS = 2_000;
 const RECENT_MAX_BATCHES = 256;
 /**
  * Recent batches of all feeds in this isolate (docs/server.md "Memory
