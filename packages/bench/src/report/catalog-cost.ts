@@ -35,7 +35,7 @@ export function catalogCostSection(run: RunResult): string[] {
   const listed = LISTINGS.map((w) => findRow(run, w, "edge")).filter((r) => r?.measurement);
   if (listed.length > 0) {
     out.push(
-      "| listing | pages | p50 ms | p99 ms |",
+      "| listing | pages timed | p50 ms | p99 ms |",
       "| --- | ---: | ---: | ---: |",
       ...listed.map((r) => {
         const m = r!.measurement!;
