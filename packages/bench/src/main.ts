@@ -60,12 +60,16 @@ async function main(): Promise<void> {
   if (args.help) return void note(USAGE);
   const allSpecs = [
     edgeSpec(),
+    edgeSpec({ catalog: false }),
     referenceSpec("memory"),
     referenceSpec("file"),
     noopSpec("worker"),
     noopSpec("do"),
   ];
-  const specs = args.targets.length ? allSpecs.filter((s) => args.targets.includes(s.id)) : allSpecs;
+  // In the order given, so a comparison can be run both ways round (e.g. --targets=edge-nocat,edge).
+  const specs = args.targets.length
+    ? args.targets.flatMap((id) => allSpecs.filter((s) => s.id === id))
+    : allSpecs;
   const workloads = args.workloads.length
     ? WORKLOADS.filter((w) => args.workloads.includes(w.id))
     : WORKLOADS;

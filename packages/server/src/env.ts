@@ -61,6 +61,7 @@ export interface Env {
   CATALOG_SHARDS?: string;
   CATALOG_STATS_INTERVAL_MS?: string;
   METRICS_FLUSH_MS?: string;
+  CATALOG_ENABLED?: string;
 }
 
 /** Validated server configuration. */

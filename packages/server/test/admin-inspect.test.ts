@@ -25,7 +25,7 @@ interface Inspected {
     segments: Segment[];
     hot: object;
     producers: { list: object[] };
-    fork: { parent: string | null; forks: number };
+    fork: { parent: string | null; forks: number; list: { name: string; offset: string }[] };
     estuary: { lastOutboxId: number; subscribers: { lag: number }[] };
   };
   catalog: object | null;
@@ -80,6 +80,10 @@ describe("stream inspection", () => {
     expect(s.hot).toMatchObject({ start: 6, end: 6, bytes: 0 });
     expect(s.producers.list).toEqual([expect.objectContaining({ id: "p1", epoch: 0, seq: 2 })]);
     expect(s.fork.forks).toBe(1);
+    expect(s.fork.list).toEqual([
+      expect.objectContaining({ name: `${run}-cold-fork`, offset: s.fork.list[0]?.offset }),
+    ]);
+    expect(s.fork.list[0]?.offset).toMatch(/^\d{16}_\d{16}$/);
     const forkView = (await (await adminAt(base, `/default/streams/${run}-cold-fork`)).json()) as Inspected;
     expect(forkView.stream.fork.parent).toBe(`${run}-cold`);
     expect(forkView.catalog).toMatchObject({ name: `${run}-cold-fork`, forkOf: `${run}-cold` });
@@ -111,7 +115,17 @@ describe("stream inspection", () => {
 describe("metrics", () => {
   test("per-minute counts for the project and the stream", async () => {
     const url = await putStream(`${run}-m`);
-    for (let i = 0; i < 5; i++) await appendText(url, "hello");
+    for (let i = 0; i < 4; i++) await appendText(url, "hello");
+    // A chunked body (no Content-Length) counts the bytes stored, not 0.
+    const chunked = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        ctl.enqueue(new TextEncoder().encode("hel"));
+        ctl.enqueue(new TextEncoder().encode("lo"));
+        ctl.close();
+      },
+    });
+    const init = { method: "POST", headers: { "content-type": "text/plain" }, body: chunked, duplex: "half" };
+    expect((await fetch(url, init as RequestInit)).status).toBe(204);
     const read = await fetch(`${url}?offset=-1`);
     expect(await read.text()).toBe("hello".repeat(5));
     expect((await fetch(`${url}-missing?offset=-1`)).status).toBe(404);
@@ -119,7 +133,7 @@ describe("metrics", () => {
     const q = `/default/metrics?stream=${run}-m&from=${Date.now() - 120_000}`;
     const stream = await eventually(
       async () => (await (await admin(q)).json()) as { points: Record<string, number>[] },
-      (j) => sum(j.points, "appends") === 5 && sum(j.points, "bytesOut") === 25,
+      (j) => sum(j.points, "appends") === 5 && sum(j.points, "bytesOut") === 25 && sum(j.points, "bytesIn") === 25,
     );
     expect(sum(stream.points, "appends")).toBe(5);
     expect(sum(stream.points, "bytesIn")).toBe(25);

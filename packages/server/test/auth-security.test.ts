@@ -130,6 +130,13 @@ const ROUTES: Route[] = [
     needs: "root",
   },
   { name: "admin list", method: "GET", path: () => "/v1/projects", needs: "root" },
+  // The admin read API (docs/admin.md): catalog, inspection, summary, metrics, sessions.
+  ...["streams", "streams/s/base", "summary", "metrics", "sessions", "sessions/sess-1"].map((route): Route => ({
+    name: `admin ${route}`,
+    method: "GET",
+    path: (p) => `/v1/projects/${p}/${route}`,
+    needs: "manage",
+  })),
 ];
 
 async function call(route: Route, project: string, auth: Record<string, string>, query = ""): Promise<Response> {

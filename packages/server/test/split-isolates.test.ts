@@ -10,6 +10,7 @@
 import { runConformanceTests } from "@durable-streams/server-conformance-tests";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TEST_VARS } from "./global-setup.js";
+import { eventually } from "./support/catalog.js";
 import { forceRotate } from "./support/cold.js";
 import { publish, readAll, subscribe } from "./support/estuary.js";
 import { liveSuite } from "./support/live-suite.js";
@@ -93,6 +94,14 @@ describe("edge and objects in separate isolates", () => {
       // Only edge A consumes the queue.
       expect((await json(`${split.edgeA}/v1/metrics`)).estuaryQueueBatches).toBeGreaterThan(0);
       expect((await json(`${split.edgeB}/v1/metrics`)).estuaryQueueBatches).toBe(0);
+      // Deliveries made by the consumer in edge A are timed too: the commit time travels with the outbox row.
+      const name = source.slice(source.lastIndexOf("/") + 1);
+      const q = `${split.edgeB}/v1/projects/default/metrics?stream=${name}&from=${Date.now() - 120_000}`;
+      const auth = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}` };
+      const points = async () => ((await (await fetch(q, { headers: auth })).json()) as { points: Json[] }).points;
+      const sum = (ps: Json[], k: string) => ps.reduce((a, p) => a + Number(p[k] ?? 0), 0);
+      const seen = await eventually(points, (ps) => sum(ps, "estuaryDeliveries") === delivered);
+      expect(seen.some((p) => typeof p.fanoutP50 === "number" && typeof p.fanoutP99 === "number")).toBe(true);
     });
 
     test("R2 operations a StreamDO makes are counted by that object, an edge's by that edge", async () => {
@@ -135,6 +144,45 @@ describe("edge and objects in separate isolates", () => {
     for (const edge of [split.edgeA, split.edgeB])
       expect((await json(`${edge}/v1/metrics`)).feedsOpened).toBeGreaterThanOrEqual(1);
     for (const c of conns) c.close();
+  });
+
+  test("live readers held per mode: each edge counts its own, the object and the metrics add them up", async () => {
+    const name = `split-held-${Date.now().toString(36)}`;
+    const onA = `${split.edgeA}/v1/stream/${name}`;
+    const onB = `${split.edgeB}/v1/stream/${name}`;
+    expect((await put(onA, "text/plain", "0;")).status).toBe(201);
+    const conns: SseConnection[] = [];
+    for (const url of [onA, onA, onB]) conns.push(await openSse(`${url}?offset=-1&live=sse`));
+    await waitFor(() => conns.every((c) => c.lastControl()?.upToDate === true), 10_000, "readers caught up");
+    // Long-polls kept waiting at the tail on edge B (each re-issued when it times out).
+    let polling = true;
+    const polls = (async () => {
+      while (polling) await (await fetch(`${onB}?offset=now&live=long-poll`)).arrayBuffer();
+    })();
+    const auth = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}` };
+    type Live = { feeds: number; readers: { sse: number; longPoll: number } };
+    const inspect = async () =>
+      (
+        (await (await fetch(`${split.edgeA}/v1/projects/default/streams/${name}`, { headers: auth })).json()) as {
+          stream: { live: Live };
+        }
+      ).stream.live;
+    const live = await eventually(inspect, (l) => l.readers.sse === 3 && l.readers.longPoll === 1);
+    expect(live).toEqual({ feeds: 2, readers: { sse: 3, longPoll: 1 } });
+    // Per-minute peaks: edge A held 2 SSE readers, edge B 1 (each edge flushes on its own requests).
+    const peaks = async () => {
+      for (const url of [onA, onB]) await fetch(url, { method: "HEAD" });
+      const q = `${split.edgeA}/v1/projects/default/metrics?stream=${name}&from=${Date.now() - 120_000}`;
+      const points = ((await (await fetch(q, { headers: auth })).json()) as { points: Record<string, number>[] })
+        .points;
+      const max = (k: string) => Math.max(...points.map((p) => p[k] ?? 0));
+      return { sse: max("sseReaders"), longPoll: max("longPollReaders") };
+    };
+    expect(await eventually(peaks, (p) => p.sse === 3 && p.longPoll === 1)).toEqual({ sse: 3, longPoll: 1 });
+    polling = false;
+    await polls;
+    for (const c of conns) c.close();
+    expect((await eventually(inspect, (l) => l.readers.sse === 0)).readers).toEqual({ sse: 0, longPoll: 0 });
   });
 
   describe("conformance, requests alternating between the edges", () => {

@@ -9,6 +9,7 @@ import type { RunResult } from "../results.ts";
 import type { ChartFile } from "./charts.ts";
 import { num, summaryLines, type SummaryLine } from "./summary.ts";
 import { markdownTable } from "./table.ts";
+import { catalogCostSection } from "./catalog-cost.ts";
 
 // Fixed text: why local numbers look the way they do. No figures here, only in the generated parts.
 const CAVEATS = [
@@ -141,6 +142,9 @@ export function renderMarkdown(run: RunResult, charts: readonly ChartFile[]): st
         : []),
     ]),
     ...section("Live delivery: server work per append", liveCostSection(run)),
+    ...(catalogCostSection(run).length
+      ? section("Catalog and metrics: cost per append, listing latency", catalogCostSection(run))
+      : []),
     ...section(
       "Charts",
       charts

@@ -36,16 +36,23 @@ function snapshot(): string {
   return dir;
 }
 
-/** Target spec for durable-streams-edge under `wrangler dev` (local SQLite Durable Objects). */
-export function edgeSpec(): TargetSpec {
+/**
+ * Target spec for durable-streams-edge under `wrangler dev` (local SQLite Durable Objects).
+ * `catalog: false` is the baseline of the catalog's cost: the same Worker with
+ * CATALOG_ENABLED="false" (no catalog reports, no durable metrics).
+ */
+export function edgeSpec(opts: { catalog?: boolean } = {}): TargetSpec {
   const live = process.env.BENCH_EDGE_LIVE === "1";
+  const catalog = opts.catalog ?? true;
+  const id = catalog ? "edge" : "edge-nocat";
+  const label = catalog ? "edge (workerd)" : "edge, catalog off";
   return {
-    id: "edge",
-    label: "edge (workerd)",
-    kind: "edge",
-    description: `packages/server under wrangler dev 4.86 (workerd, local SQLite DOs), default vars${
-      live ? ", working tree" : ", snapshot of the sources taken at run start"
-    }`,
+    id,
+    label,
+    kind: catalog ? "edge" : "baseline",
+    description: `packages/server under wrangler dev 4.86 (workerd, local SQLite DOs), ${
+      catalog ? "default vars" : 'CATALOG_ENABLED="false" (baseline: no catalog reports, no durable metrics)'
+    }${live ? ", working tree" : ", snapshot of the sources taken at run start"}`,
     async start(): Promise<Target> {
       const root = live ? SERVER_DIR : snapshot();
       const cleanup = () => {
@@ -56,11 +63,12 @@ export function edgeSpec(): TargetSpec {
         // while the server package is incomplete a failure here becomes an error row.
         const mod = (await import(pathToFileURL(join(root, HELPER)).href)) as LocalWorkerModule;
         // The admin token and debug routes only add routes: the catalog workloads seed and list with them.
-        const worker = await mod.startLocalWorker({ vars: EDGE_VARS });
+        const vars = catalog ? EDGE_VARS : { ...EDGE_VARS, CATALOG_ENABLED: "false" };
+        const worker = await mod.startLocalWorker({ vars });
         return {
-          id: "edge",
-          label: "edge (workerd)",
-          kind: "edge",
+          id,
+          label,
+          kind: catalog ? "edge" : "baseline",
           baseUrl: worker.url,
           metricsUrl: worker.url + METRICS_PATH,
           async stop() {

@@ -1,7 +1,10 @@
 /** What the bench runs workloads against: a running server on loopback. */
 
-/** `edge` is this project's Worker, `reference` the Node reference server, `ceiling` the no-op Worker/DO. */
-export type TargetKind = "edge" | "reference" | "ceiling";
+/**
+ * `edge` is this project's Worker, `reference` the Node reference server, `ceiling` the no-op Worker/DO,
+ * `baseline` this Worker with the catalog and durable metrics off (append workloads only).
+ */
+export type TargetKind = "edge" | "reference" | "ceiling" | "baseline";
 
 /** A started server. Streams live at `${baseUrl}/v1/stream/<name>`. */
 export interface Target {

@@ -55,7 +55,7 @@ async function runAppends(ctx: WorkloadContext, id: string, plan: AppendPlan): P
   };
 }
 
-const ALL_KINDS = ["edge", "reference", "ceiling"] as const;
+const ALL_KINDS = ["edge", "baseline", "reference", "ceiling"] as const;
 
 /** N sequential 100-byte appends to one stream: pure per-request latency. */
 export const sequentialAppends: Workload = {

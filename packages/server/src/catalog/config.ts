@@ -9,11 +9,21 @@ export interface CatalogConfig {
   readonly statsIntervalMs: number;
   /** An edge isolate flushes its metrics to the project's MetricsDO at most this often (ms). */
   readonly metricsFlushMs: number;
+  /** False only for a benchmark baseline: no catalog reports and no durable metrics. */
+  readonly enabled: boolean;
+}
+
+function enabledVar(env: Env): boolean {
+  const raw = (env.CATALOG_ENABLED ?? "true").toLowerCase();
+  if (raw !== "true" && raw !== "false") {
+    throw new Error(`Invalid CATALOG_ENABLED="${raw}": set it to "true" (or "false" for a benchmark baseline only)`);
+  }
+  return raw === "true";
 }
 
 const cache = new WeakMap<Env, CatalogConfig>();
 
-/** Reads CATALOG_SHARDS, CATALOG_STATS_INTERVAL_MS and METRICS_FLUSH_MS. */
+/** Reads CATALOG_SHARDS, CATALOG_STATS_INTERVAL_MS, METRICS_FLUSH_MS and CATALOG_ENABLED. */
 export function readCatalogConfig(env: Env): CatalogConfig {
   const hit = cache.get(env);
   if (hit) return hit;
@@ -21,6 +31,7 @@ export function readCatalogConfig(env: Env): CatalogConfig {
     shards: intVar(env, "CATALOG_SHARDS", 16, 1, 256),
     statsIntervalMs: intVar(env, "CATALOG_STATS_INTERVAL_MS", 10_000, 100, 600_000),
     metricsFlushMs: intVar(env, "METRICS_FLUSH_MS", 10_000, 100, 60_000),
+    enabled: enabledVar(env),
   };
   cache.set(env, config);
   return config;

@@ -19,6 +19,8 @@ export interface InspectView {
   readonly doId: string;
   /** Edge isolates holding a live feed of this stream (each fans out to its SSE and long-poll readers). */
   readonly feeds: number;
+  /** Live readers the edge isolates hold, by mode, as their feeds last reported (within about a second). */
+  readonly readers: { sse: number; longPoll: number };
   /** Forks reading from this stream (references by key plus legacy ones, do/fork-source.ts). */
   readonly forks: number;
 }
@@ -54,6 +56,11 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
   const subs = rows<{ session: string; acked: number; queued: number; since: number; created_at: number }>(
     v.sql,
     `SELECT session, acked, queued, since, created_at FROM estuary_subscribers ORDER BY session LIMIT ${LIMIT}`,
+  );
+  // A fork's reference is `instance:project/name` (do/fork-links.ts); the name is what an operator needs.
+  const forkRows = rows<{ ref: string; fork_offset: string; since: number }>(
+    v.sql,
+    `SELECT ref, fork_offset, since FROM fork_refs ORDER BY since, ref LIMIT ${LIMIT}`,
   );
   const producers = rows<{ id: string; epoch: number; last_seq: number; updated_at: number }>(
     v.sql,
@@ -96,6 +103,15 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
       offset: m.forkOffset,
       subOffset: m.forkSubOffset,
       forks: v.forks,
+      list: forkRows.map((f) => {
+        const key = f.ref.slice(f.ref.indexOf(":") + 1);
+        return {
+          name: splitKey(key).name,
+          instance: f.ref.slice(0, f.ref.indexOf(":")),
+          offset: f.fork_offset,
+          since: f.since,
+        };
+      }),
     },
     estuary: {
       lastOutboxId: lastId,
@@ -108,6 +124,6 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
         subscribedAt: s.created_at,
       })),
     },
-    live: { feeds: v.feeds },
+    live: { feeds: v.feeds, readers: v.readers },
   };
 }

@@ -2,10 +2,10 @@ import { describe, expect, test } from "vitest";
 import type { CatalogEntry, CatalogReport } from "./entry.js";
 import { CatalogReporter, type StreamSnapshot } from "./reporter.js";
 
-function harness(intervalMs = 1_000) {
+function harness(intervalMs = 1_000, stored = { v: 0 }) {
   const reports: CatalogReport[] = [];
   const alarms: number[] = [];
-  const timers: { fn: () => void; ms: number }[] = [];
+  const timers: { fn: () => void; ms: number; at?: number }[] = [];
   let fail = 0;
   let stream: { instance: string; closed: boolean; tail: number } | null = null;
   const snapshot = (): StreamSnapshot | null => {
@@ -20,6 +20,7 @@ function harness(intervalMs = 1_000) {
   };
   const r = new CatalogReporter({
     intervalMs,
+    versions: { load: () => stored.v, save: (v) => (stored.v = v) },
     arm: (at) => alarms.push(at),
     later: (fn, ms) => timers.push({ fn, ms }),
     snapshot,
@@ -42,19 +43,43 @@ function harness(intervalMs = 1_000) {
 }
 
 describe("catalog reporter", () => {
+  test("a restarted object continues from its stored version, whatever its clock says", async () => {
+    const stored = { v: 0 };
+    const before = harness(1_000, stored);
+    before.set({ instance: "i1", closed: false, tail: 0 });
+    await before.r.sync(10_000, "p/s");
+    // The next object runs where the clock is 5 s behind; its delete must still outrank the old upsert.
+    const after = harness(1_000, stored);
+    after.set(null);
+    await after.r.sync(5_000, "p/s");
+    expect(after.reports.map((x) => x.kind)).toEqual(["remove"]);
+    expect(after.reports[0]!.version).toBeGreaterThan(before.reports[0]!.version);
+  });
+
   test("lifecycle changes go out at once; stats at most once per interval", async () => {
     const h = harness();
     h.set({ instance: "i1", closed: false, tail: 0 });
     await h.r.sync(0, "p/s");
     expect(h.reports.map((x) => x.kind)).toEqual(["upsert"]);
+    let timers = 0;
     for (let t = 1; t <= 2_500; t++) {
       h.set({ instance: "i1", closed: false, tail: t });
+      const before = h.reports.length;
       await h.r.sync(t);
+      expect(h.reports.length).toBe(before); // never sent by the append itself
+      // The flush timer fires when it is due (the fake clock is the loop's).
+      for (const x of h.timers) x.at ??= t + x.ms;
+      for (const due of h.timers.filter((x) => x.at! <= t)) {
+        h.timers.splice(h.timers.indexOf(due), 1);
+        timers += 1;
+        due.fn();
+        await new Promise((r) => setTimeout(r, 0));
+      }
     }
     // 2500 appends over 2.5 s: the create, then one report per second.
     expect(h.reports).toHaveLength(3);
     expect(h.alarms).toEqual([]); // stats never touch the durable alarm
-    expect(h.timers.length).toBeLessThanOrEqual(3); // one flush timer per interval at most
+    expect(timers).toBeLessThanOrEqual(3); // one flush timer per interval at most
     h.set({ instance: "i1", closed: true, tail: 2_500 });
     await h.r.sync(2_501);
     expect(h.reports).toHaveLength(4);

@@ -35,6 +35,14 @@ export interface ReporterDeps {
   /** Runs `fn` after `ms` (setTimeout; a fake in unit tests). */
   later(fn: () => void, ms: number): void;
   readonly intervalMs: number;
+  /** CATALOG_ENABLED="false" (a benchmark baseline): the reporter does nothing. */
+  readonly disabled?: boolean;
+  /**
+   * The last version this object sent, kept in its own storage: a restarted
+   * object (maybe on a machine whose clock is behind) still sends larger ones,
+   * so a report of a deleted incarnation never outranks the re-created one's.
+   */
+  readonly versions?: { load(): number; save(v: number): void };
   /** Drops facts the snapshot caches (the stream changed behind them). */
   refresh?(): void;
 }
@@ -60,6 +68,7 @@ export class CatalogReporter {
 
   /** After an operation on stream `key`: sends a lifecycle change now (await it), or schedules the stats. */
   sync(now: number, key?: string): Promise<void> {
+    if (this.d.disabled) return Promise.resolve();
     if (key !== undefined) this.key = key;
     const s = this.d.snapshot();
     if (s) {
@@ -74,9 +83,9 @@ export class CatalogReporter {
     }
     if (!s) return Promise.resolve();
     this.owed = true;
-    // Stats never hold up the operation that changed them.
-    if (now - this.sentAt >= this.d.intervalMs) void this.send(s, now);
-    else this.flushAt(this.sentAt + this.d.intervalMs, now);
+    // Stats never hold up the operation that changed them: even when due, they
+    // are read and sent from a timer, after the operation has been answered.
+    this.flushAt(Math.max(now, this.sentAt + this.d.intervalMs), now);
     return Promise.resolve();
   }
 
@@ -85,8 +94,14 @@ export class CatalogReporter {
     this.timer = true;
     this.d.later(() => {
       this.timer = false;
-      void this.onAlarm(Date.now());
+      // `at` is when it was due (the runtime's clock may not have moved since).
+      void this.onAlarm(at);
     }, at - now);
+  }
+
+  /** The object's storage was wiped: keeps the version high-water mark (a later incarnation must outrank it). */
+  keepVersion(): void {
+    if (this.version > 0) this.d.versions?.save(this.version);
   }
 
   /** Facts cached for snapshots changed (e.g. the stream became a session stream). */
@@ -96,6 +111,7 @@ export class CatalogReporter {
 
   /** From the alarm: sends owed stats once the interval has passed. */
   onAlarm(now: number): Promise<void> {
+    if (this.d.disabled) return Promise.resolve();
     if (this.sent === undefined && this.key === null) return Promise.resolve();
     const s = this.d.snapshot();
     if ((s ? s.lifecycle : "gone") !== this.sent) return this.sync(now);
@@ -110,7 +126,9 @@ export class CatalogReporter {
     if (key === null) return Promise.resolve();
     const sink = this.d.sink(key);
     if (!sink) return Promise.resolve();
+    if (this.version === 0) this.version = this.d.versions?.load() ?? 0;
     this.version = Math.max(this.version + 1, now * 1000);
+    this.d.versions?.save(this.version);
     const name = key.slice(key.indexOf("/") + 1);
     const report: CatalogReport = s
       ? { kind: "upsert", version: this.version, entry: s.entry(this.lastAppendAt, now) }

@@ -90,6 +90,23 @@ function snapshotOf(v: StreamView, m: StreamMeta | null, session: boolean): Stre
   };
 }
 
+/** The last catalog version a StreamDO sent, in its own SQLite (one row; survives restarts and wipes of the stream). */
+function versionStore(sql: Sql): { load(): number; save(v: number): void } {
+  // Created on every use: a wipe of the stream's storage (deleteAll) drops the table.
+  const table = () =>
+    sql.exec("CREATE TABLE IF NOT EXISTS catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL)");
+  return {
+    load() {
+      table();
+      return sql.exec<{ v: number }>("SELECT v FROM catalog_version WHERE id = 1").toArray()[0]?.v ?? 0;
+    },
+    save(v) {
+      table();
+      sql.exec("INSERT OR REPLACE INTO catalog_version (id, v) VALUES (1, ?)", v);
+    },
+  };
+}
+
 /** The reporter of one StreamDO. */
 export function catalogReporter(v: StreamView): CatalogReporter {
   const config = readCatalogConfig(v.env);
@@ -106,6 +123,8 @@ export function catalogReporter(v: StreamView): CatalogReporter {
       session = null;
     },
     intervalMs: config.statsIntervalMs,
+    disabled: !config.enabled,
+    versions: versionStore(v.sql),
     arm: (at) => v.armAlarm(at),
     later: (fn, ms) => setTimeout(fn, ms),
     snapshot: () => {

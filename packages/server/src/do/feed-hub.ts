@@ -85,3 +85,32 @@ export function closeFeeds(ctx: DurableObjectState): void {
     }
   }
 }
+
+/** Readers held by the edge isolates whose feeds are connected, by mode (what each last reported). */
+export interface HeldReaders {
+  sse: number;
+  longPoll: number;
+}
+
+/** A feed reported its isolate's readers (`{"readers":{"sse":n,"longPoll":m}}`); kept on the socket. */
+export function noteFeedMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+  if (typeof message !== "string" || message.length > 256) return;
+  try {
+    const r = (JSON.parse(message) as { readers?: Partial<HeldReaders> }).readers;
+    const n = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : 0);
+    if (r) ws.serializeAttachment({ readers: { sse: n(r.sse), longPoll: n(r.longPoll) } });
+  } catch {
+    // not a report: ignored like any other feed message
+  }
+}
+
+/** The readers all connected feeds reported. */
+export function heldReadersOf(ctx: DurableObjectState): HeldReaders {
+  const total = { sse: 0, longPoll: 0 };
+  for (const ws of ctx.getWebSockets()) {
+    const r = (ws.deserializeAttachment() as { readers?: HeldReaders } | null)?.readers;
+    total.sse += r?.sse ?? 0;
+    total.longPoll += r?.longPoll ?? 0;
+  }
+  return total;
+}

@@ -17,7 +17,14 @@ import { AlarmSchedule } from "./alarm-schedule.js";
 import { faultNamed, Faults } from "./faults.js";
 import { ProducerTurns } from "./producer-turns.js";
 import { debugJobs, registerDebugJobs, scheduleDebugJob } from "./debug-jobs.js";
-import { acceptFeed, broadcastBatch, closeFeeds, type FeedHubStats } from "./feed-hub.js";
+import {
+  acceptFeed,
+  broadcastBatch,
+  closeFeeds,
+  heldReadersOf,
+  noteFeedMessage,
+  type FeedHubStats,
+} from "./feed-hub.js";
 import { infoOf, type AppendedBatch, type SourceApi, type StreamHost } from "./host.js";
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
@@ -48,6 +55,7 @@ import { OutboxStore } from "../estuary/outbox-store.js";
 import { catalogReporter } from "../catalog/stream-hook.js";
 import type { CatalogReporter } from "../catalog/reporter.js";
 import { inspectStream, type Inspection } from "../catalog/inspect.js";
+import { countStoredBytes } from "../metrics/stored-bytes.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
 import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
@@ -160,8 +168,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return acceptFeed(this.ctx, m, this.feedStats);
   }
 
-  /** Feeds only receive; anything an edge sends is ignored. */
-  override async webSocketMessage(): Promise<void> {}
+  /** Feeds only receive data; an edge sends only how many readers it holds (for inspection). */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    noteFeedMessage(ws, message);
+  }
 
   /** An edge isolate closed its feed. */
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -371,6 +381,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       sql: this.sql,
       doId: this.doId,
       feeds: this.ctx.getWebSockets().length,
+      readers: heldReadersOf(this.ctx),
       forks: forkReferences(this, m),
     };
     return { ...inspectStream(view, m), retention: retentionOf(this, m) };
@@ -525,6 +536,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.forks.ensureSchema();
     this.retention.ensureSchema();
     this.alarms.reload();
+    this.catalog.keepVersion();
   }
 
   // ---- StreamHost ---------------------------------------------------------
@@ -649,6 +661,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   publish(m: StreamMeta, start: number, batch: AppendedBatch): void {
     broadcastBatch(this.ctx, m, start, batch, this.feedStats);
+    countStoredBytes(m.key, m.tail - start);
     this.fanout.kick();
   }
 

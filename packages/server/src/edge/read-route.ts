@@ -16,6 +16,7 @@ import { collapsedRead, type EdgeReader } from "../live/collapse.js";
 import { readSealed } from "../cold/edge-reader.js";
 import { readNow, releaseOwnedFeeds, waitForData } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
+import { holdReader } from "../live/held-readers.js";
 import { countingBucket } from "../cold/counting-bucket.js";
 import { cacheableReads, etagMatches, readEtag, streamHeaders } from "./respond.js";
 import { serveSse } from "./sse.js";
@@ -61,6 +62,7 @@ export async function handleGet(c: Ctx): Promise<Response> {
   if (live === null) return catchUp(c, path.key, offset, ifNoneMatch, isPublic, edge);
 
   metrics.longPollsOpen += 1;
+  const release = holdReader(path.key, "longPoll");
   try {
     const deadline = Date.now() + config.longPollTimeoutMs;
     const target = { key: path.key, stub, ctx, edge };
@@ -73,6 +75,7 @@ export async function handleGet(c: Ctx): Promise<Response> {
     return readResponse(r, { live: true, cursor, ifNoneMatch, cacheable: true, isPublic });
   } finally {
     metrics.longPollsOpen -= 1;
+    release();
     releaseOwnedFeeds(ctx);
   }
 }

@@ -23,6 +23,7 @@ import {
 } from "../protocol/sse.js";
 import { readNow, releaseOwnedFeeds, waitForData, type LiveTarget } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
+import { holdReader } from "../live/held-readers.js";
 import { countSseDelivery } from "../metrics/edge-metrics.js";
 import { checkResume } from "./sse-resume.js";
 
@@ -149,12 +150,14 @@ export async function serveSse(
     }
   };
   metrics.sseOpen += 1;
+  const release = holdReader(target.key, "sse");
   // The response streams while the loop runs in this request; a client that
   // goes away makes the next write reject, which ends the loop.
   void run()
     .catch(() => undefined)
     .finally(() => {
       metrics.sseOpen -= 1;
+      release();
       releaseOwnedFeeds(ctx);
       return writer.close().catch(() => undefined);
     });

@@ -93,7 +93,7 @@ export async function deliverRows(
     }
     if (bounds.tally && r.status === 204) bounds.tally.duplicates += 1;
     else if (bounds.tally) bounds.tally.appends += 1;
-    estuaryDelivered(producerId, row.id);
+    estuaryDelivered(producerId, row.id, row.committedAt);
     ackedTo = row.id;
   }
   return { kind: "done", ackedTo };

@@ -62,6 +62,8 @@ export interface Subscriber {
 export interface OutboxRow {
   readonly id: number;
   readonly body: string;
+  /** When the append that wrote it committed (ms; 0 for rows written before this was kept): fan-out latency. */
+  readonly committedAt?: number;
 }
 
 type SubRow = {
@@ -136,6 +138,10 @@ export class OutboxStore {
     for (const [name, type] of ADDED_COLUMNS) {
       if (!have.has(name)) this.sql.exec(`ALTER TABLE estuary_subscribers ADD COLUMN ${name} ${type}`);
     }
+    const outboxColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(estuary_outbox)").toArray();
+    if (!outboxColumns.some((c) => c.name === "committed_at")) {
+      this.sql.exec("ALTER TABLE estuary_outbox ADD COLUMN committed_at INTEGER NOT NULL DEFAULT 0");
+    }
     this.sql.exec("INSERT OR IGNORE INTO estuary_state (id) VALUES (1)");
     this.counted = undefined;
   }
@@ -198,11 +204,11 @@ export class OutboxStore {
   }
 
   /** Writes outbox rows (inside the append's transaction). */
-  write(bodies: readonly string[]): void {
+  write(bodies: readonly string[], committedAt = Date.now()): void {
     let id = this.lastId();
     for (const body of bodies) {
       id += 1;
-      this.sql.exec("INSERT INTO estuary_outbox (id, body) VALUES (?, ?)", id, body);
+      this.sql.exec("INSERT INTO estuary_outbox (id, body, committed_at) VALUES (?, ?, ?)", id, body, committedAt);
     }
     this.sql.exec("UPDATE estuary_state SET last_id = ? WHERE id = 1", id);
   }
@@ -238,13 +244,13 @@ export class OutboxStore {
   rowsAfter(after: number, limit: number, maxBytes: number): OutboxRow[] {
     const rows: OutboxRow[] = [];
     let bytes = 0;
-    for (const r of this.sql.exec<{ id: number; body: string }>(
-      "SELECT id, body FROM estuary_outbox WHERE id > ? ORDER BY id LIMIT ?",
+    for (const r of this.sql.exec<{ id: number; body: string; committed_at: number }>(
+      "SELECT id, body, committed_at FROM estuary_outbox WHERE id > ? ORDER BY id LIMIT ?",
       after,
       limit,
     )) {
       if (rows.length > 0 && bytes + r.body.length > maxBytes) break;
-      rows.push({ id: r.id, body: r.body });
+      rows.push({ id: r.id, body: r.body, committedAt: r.committed_at });
       bytes += r.body.length;
     }
     return rows;

@@ -10,6 +10,7 @@
  */
 import type { Env } from "../env.js";
 import { metrics } from "../live/metrics.js";
+import { flushNow } from "../metrics/recorder.js";
 import { Budget, withTimeout } from "./bounded.js";
 import { readEstuaryConfig } from "./config.js";
 import { deliverRows } from "./deliver.js";
@@ -56,6 +57,8 @@ export async function consumeFanout(batch: MessageBatch<FanoutMessage>, env: Env
   }
   metrics.estuaryConsumerSubrequestsLast = budget.spent;
   metrics.estuaryConsumerSubrequestsMax = Math.max(metrics.estuaryConsumerSubrequestsMax, budget.spent);
+  // A consumer isolate may serve no request that would flush its counts (deliveries, latency): flush now.
+  await flushNow(env);
 }
 
 /** Delivers one source's rows to its sessions, within the budget; the rest goes back to the source. */

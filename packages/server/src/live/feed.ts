@@ -24,6 +24,13 @@ export interface FeedOpener {
 }
 
 const RECENT_MAX_BYTES = 1024 * 1024;
+/**
+ * How often a feed tells its StreamDO how many readers this isolate holds,
+ * only when a count changed: each message wakes a hibernating object, so a
+ * steady set of readers costs nothing and a churning one at most one wake-up
+ * per isolate per interval.
+ */
+export const READERS_REPORT_MS = 2_000;
 const RECENT_MAX_BATCHES = 256;
 /**
  * Recent batches of all feeds in this isolate (docs/server.md "Memory
@@ -47,6 +54,8 @@ export class Feed {
   /** Resolves when the feed closes; the owner's request waits on it (waitUntil). */
   readonly lifetime = new Promise<void>((r) => (this.endLifetime = r));
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  private reportTimer: ReturnType<typeof setInterval> | undefined;
+  private reported = "";
 
   private constructor(
     private readonly ws: WebSocket,
@@ -56,11 +65,13 @@ export class Feed {
   /**
    * Opens a feed in the calling request; null when the stream does not exist.
    * `lingerMs`: how long it outlives that request (below the 30 s waitUntil cap).
+   * `readers`: what this isolate holds of the stream, sent to the object for inspection.
    */
   static async open(
     stub: FeedOpener,
     ctx: { waitUntil(p: Promise<unknown>): void },
     lingerMs: number,
+    readers?: () => object,
   ): Promise<Feed | null> {
     metrics.doOther += 1;
     const res = await stub.fetch("https://stream.internal/feed", { headers: { upgrade: "websocket" } });
@@ -87,7 +98,24 @@ export class Feed {
     metrics.feedsOpened += 1;
     ctx.waitUntil(feed.lifetime);
     await hello;
-    return feed.state === "open" ? feed : null;
+    if (feed.state !== "open") return null;
+    if (readers) {
+      // Sent from a timer of the owner's request: the socket can only be written from there.
+      feed.reportReaders(readers);
+      feed.reportTimer = setInterval(() => feed.reportReaders(readers), READERS_REPORT_MS);
+    }
+    return feed;
+  }
+
+  private reportReaders(readers: () => object): void {
+    const text = JSON.stringify({ readers: readers() });
+    if (text === this.reported || this.state === "closed") return;
+    try {
+      this.ws.send(text);
+      this.reported = text;
+    } catch {
+      // the socket is closing; the object forgets this feed's count with it
+    }
   }
 
   /** The owner's request has answered: keep the feed only for the linger time. */
@@ -156,6 +184,7 @@ export class Feed {
     this.recent.splice(0, this.recent.length - 1);
     this.forgetBytes(this.recentBytes);
     clearTimeout(this.lingerTimer);
+    clearInterval(this.reportTimer);
     metrics.feedsClosed += 1;
     try {
       this.ws.close(1000, "feed done");

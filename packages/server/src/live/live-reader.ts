@@ -12,6 +12,7 @@ import { formatOffset, parseOffset, type OffsetQuery } from "../protocol/offset.
 import { collapsedRead, type EdgeReader, type Reader } from "./collapse.js";
 import { Feed, type FeedOpener } from "./feed.js";
 import { metrics } from "./metrics.js";
+import { heldReaders } from "./held-readers.js";
 
 /** What a live reader needs from a StreamDO stub. */
 export type LiveStub = Reader & FeedOpener & { touch(): Promise<void> };
@@ -54,7 +55,7 @@ export async function ensureFeed(t: LiveTarget, lingerMs: number): Promise<Feed 
     if (feed && feed.state === "open") return feed;
     if (feeds.get(key) !== existing) return ensureFeed(t, lingerMs);
   }
-  const opening = Feed.open(stub, ctx, lingerMs).catch(() => null);
+  const opening = Feed.open(stub, ctx, lingerMs, () => heldReaders(key)).catch(() => null);
   feeds.set(key, opening);
   const feed = await opening;
   if (feed) {

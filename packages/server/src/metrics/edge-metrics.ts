@@ -10,7 +10,7 @@ import type { Env } from "../env.js";
 import { STREAM_PREFIX, parseStreamPath } from "../edge/paths.js";
 import { resolveTarget } from "../edge/targets.js";
 import { accessOf } from "../edge/auth-middleware.js";
-import { count, flushIfDue } from "./recorder.js";
+import { configureRecording, count, flushIfDue } from "./recorder.js";
 
 function counting(body: ReadableStream<Uint8Array>, project: string, stream: string): ReadableStream<Uint8Array> {
   return body.pipeThrough(
@@ -35,6 +35,7 @@ export function countSseDelivery(key: string, bytes: number): void {
 /** Middleware for `/v1/stream/*`. */
 export function edgeMetrics(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
+    if (!configureRecording(c.env)) return next();
     await next();
     // Only requests the project accepted are counted: a URL naming an unknown project
     // (or a caller without access) must not create metrics objects or rows.
@@ -51,10 +52,9 @@ export function edgeMetrics(): MiddlewareHandler<{ Bindings: Env }> {
     else if (stream !== null) {
       const method = c.req.method;
       const live = c.req.query("live");
-      if (method === "POST") {
-        count(project, stream, "appends");
-        count(project, stream, "bytesIn", Number(c.req.header("content-length") ?? 0) || 0);
-      } else if (method === "GET" && live === "sse") count(project, stream, "sseOpened");
+      // Bytes in are counted by the StreamDO that stored them (metrics/stored-bytes.ts).
+      if (method === "POST") count(project, stream, "appends");
+      else if (method === "GET" && live === "sse") count(project, stream, "sseOpened");
       else if (method === "GET") {
         if (live === "long-poll") count(project, stream, "longPollsOpened");
         if (live === "long-poll" && status === 200) count(project, stream, "liveDeliveries");

@@ -1,10 +1,10 @@
 /**
  * Estuary metrics, counted where fan-out happens (the source StreamDO, the
  * queue consumer): publishes, deliveries, failures, and the fan-out latency
- * from the append's commit to each session append. The commit time of an
- * outbox row is remembered in this isolate only, so latency is measured for
- * deliveries made by the isolate that committed the append (the inline path;
- * in production, queue deliveries run elsewhere and are counted but not timed).
+ * from the append's commit to each session append. The commit time travels
+ * with the outbox row (`committed_at`), so deliveries made by the queue
+ * consumer in another isolate are timed too; rows written before that column
+ * existed fall back to the time remembered by the isolate that committed them.
  */
 import { count, observeLatency, scheduleFlush } from "./recorder.js";
 
@@ -30,12 +30,12 @@ export function estuaryPublished(key: string, instance: string, first: number, l
   scheduleFlush();
 }
 
-/** One outbox row reached a session stream. */
-export function estuaryDelivered(producerId: string, rowId: number): void {
+/** One outbox row (committed at `committedAt`, when known) reached a session stream. */
+export function estuaryDelivered(producerId: string, rowId: number, committedAt?: number): void {
   const src = sourceOf(producerId);
   if (!src) return;
   count(src.project, src.name, "estuaryDeliveries");
-  const at = committed.get(`${producerId}#${rowId}`);
+  const at = committedAt || committed.get(`${producerId}#${rowId}`);
   if (at !== undefined) observeLatency(src.project, src.name, Date.now() - at);
   scheduleFlush();
 }

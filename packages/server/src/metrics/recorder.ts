@@ -12,7 +12,16 @@
 import type { Env } from "../env.js";
 import { readCatalogConfig } from "../catalog/config.js";
 import { observe as observeMs } from "./histogram.js";
-import { activity, emptyRecord, mergeRecord, type Counter, type Gauge, type MinuteRecord } from "./series.js";
+import { isolateId } from "../isolate-id.js";
+import {
+  activity,
+  emptyRecord,
+  mergeRecord,
+  type Counter,
+  type Gauge,
+  type Held,
+  type MinuteRecord,
+} from "./series.js";
 
 /** Streams kept per project-minute in one isolate (memory bound). */
 export const STREAMS_PER_MINUTE = 1_000;
@@ -38,6 +47,15 @@ let flushing = false;
 let objectEnv: Env | null = null;
 let timer: ReturnType<typeof setTimeout> | null = null;
 
+/** False when CATALOG_ENABLED is "false" (a benchmark baseline): nothing is recorded. */
+let recording = true;
+
+/** Applies CATALOG_ENABLED of `env` to this isolate's recorder. */
+export function configureRecording(env: Env): boolean {
+  recording = readCatalogConfig(env).enabled;
+  return recording;
+}
+
 /** What this isolate's recorder did (the bench reads `metricsFlushes` per append). */
 export const recorderCounters = { metricsFlushes: 0, metricsFlushFailures: 0 };
 
@@ -53,22 +71,40 @@ function slot(project: string, stream: string | null, now: number): MinuteRecord
 
 /** Adds `n` to a counter of the project (and of the stream, when named). */
 export function count(project: string, stream: string | null, field: Counter, n = 1, now = Date.now()): void {
-  if (n === 0) return;
+  if (n === 0 || !recording) return;
   for (const r of slot(project, stream, now)) r.c[field] = (r.c[field] ?? 0) + n;
 }
 
 /** Raises a gauge to `value` for this minute. */
 export function gauge(project: string, stream: string | null, field: Gauge, value: number, now = Date.now()): void {
+  if (!recording) return;
   for (const r of slot(project, stream, now)) r.g[field] = Math.max(r.g[field] ?? 0, value);
+}
+
+/** Raises this isolate's peak of readers held to `value`, for the stream when named, else for the project. */
+export function held(project: string, stream: string | null, field: Held, value: number, now = Date.now()): void {
+  if (!recording) return;
+  const r = slot(project, stream, now).at(-1)!;
+  if (stream !== null && r === slot(project, null, now)[0]) return; // the stream did not fit in this minute
+  const peaks = ((r.r ??= {})[isolateId()] ??= {});
+  peaks[field] = Math.max(peaks[field] ?? 0, value);
+}
+
+const beforeDrain: (() => void)[] = [];
+/** Runs `fn` before each drain (to record levels that last across minutes). */
+export function onDrain(fn: () => void): void {
+  beforeDrain.push(fn);
 }
 
 /** Records one fan-out latency (ms). */
 export function observeLatency(project: string, stream: string | null, ms: number, now = Date.now()): void {
+  if (!recording) return;
   for (const r of slot(project, stream, now)) observeMs(r.h, ms);
 }
 
 /** Takes everything pending, per project, with each minute's streams cut to the busiest. */
 export function drain(): Map<string, MinuteBatch[]> {
+  for (const fn of beforeDrain) fn();
   const out = new Map<string, MinuteBatch[]>();
   for (const [project, byMinute] of pending) {
     const batches: MinuteBatch[] = [];
@@ -97,6 +133,7 @@ function restore(project: string, batches: readonly MinuteBatch[]): void {
 /** A Durable Object's isolate: counts recorded here are flushed on a timer with this env. */
 export function bindObjectEnv(env: Env): void {
   objectEnv = env;
+  configureRecording(env);
 }
 
 /** In an object's isolate: flushes within one interval (edge requests flush through `flushIfDue`). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { emptyRecord, mergeRecord, rollUp, type MinuteRecord } from "./series.js";
+import { emptyRecord, heldOf, mergeRecord, pointOf, rollUp, type MinuteRecord } from "./series.js";
 
 const rec = (appends: number, lag: number, latency?: number): MinuteRecord => ({
   c: { appends },
@@ -23,5 +23,18 @@ describe("minute records", () => {
     expect(points.map((p) => p.t)).toEqual([10 * 60_000, 15 * 60_000, 20 * 60_000]);
     expect(points.map((p) => p.appends)).toEqual([3, 4, 0]);
     expect(points[0]).toMatchObject({ subscriberLag: 7, reads: 0, fanoutP50: null });
+  });
+});
+
+describe("readers held", () => {
+  test("each isolate keeps its peak; a point adds the isolates up", () => {
+    const a1 = { ...emptyRecord(), r: { a: { sseReaders: 3 } } };
+    const a2 = { ...emptyRecord(), r: { a: { sseReaders: 2, longPollReaders: 1 } } };
+    const b = { ...emptyRecord(), r: { b: { sseReaders: 4 } } };
+    const r = mergeRecord(mergeRecord(mergeRecord(emptyRecord(), a1), a2), b);
+    expect(heldOf(r, "sseReaders")).toBe(7);
+    expect(heldOf(r, "longPollReaders")).toBe(1);
+    expect(pointOf(0, r)).toMatchObject({ sseReaders: 7, longPollReaders: 1 });
+    expect(pointOf(0, emptyRecord())).toMatchObject({ sseReaders: 0, longPollReaders: 0 });
   });
 });

@@ -23,6 +23,19 @@ export const COUNTERS = [
 /** Gauges: the maximum seen in the minute. */
 export const GAUGES = ["subscriberLag"] as const;
 
+/**
+ * Readers held at once, by mode: each isolate reports its peak of the minute,
+ * and a point adds the isolates' peaks up (readers of one stream are spread
+ * over many edge isolates in production, each holding its own).
+ */
+export const HELD = ["sseReaders", "longPollReaders"] as const;
+/** Isolates kept apart per record; more fold into one entry by maximum (a bound, so it can undercount). */
+export const MAX_ISOLATES = 256;
+const OTHER_ISOLATES = "~";
+
+/** A held-readers gauge name. */
+export type Held = (typeof HELD)[number];
+
 /** A counter name. */
 export type Counter = (typeof COUNTERS)[number];
 /** A gauge name. */
@@ -34,6 +47,8 @@ export interface MinuteRecord {
   g: Partial<Record<Gauge, number>>;
   /** Fan-out latency (ms, append commit to session append). */
   h: Histogram;
+  /** Readers held: each isolate's peak in the minute, by isolate id (absent in rows stored before it). */
+  r?: Record<string, Partial<Record<Held, number>>>;
 }
 
 /** An empty record. */
@@ -46,7 +61,22 @@ export function mergeRecord(into: MinuteRecord, from: MinuteRecord): MinuteRecor
   for (const [k, v] of Object.entries(from.c) as [Counter, number][]) into.c[k] = (into.c[k] ?? 0) + v;
   for (const [k, v] of Object.entries(from.g) as [Gauge, number][]) into.g[k] = Math.max(into.g[k] ?? 0, v);
   mergeInto(into.h, from.h);
+  if (from.r) {
+    const r = (into.r ??= {});
+    for (const [isolate, peaks] of Object.entries(from.r)) {
+      const id = isolate in r || Object.keys(r).length < MAX_ISOLATES ? isolate : OTHER_ISOLATES;
+      const cur = (r[id] ??= {});
+      for (const [k, v] of Object.entries(peaks) as [Held, number][]) cur[k] = Math.max(cur[k] ?? 0, v);
+    }
+  }
   return into;
+}
+
+/** The readers held in a record: the sum of the isolates' peaks. */
+export function heldOf(r: MinuteRecord, field: Held): number {
+  let n = 0;
+  for (const peaks of Object.values(r.r ?? {})) n += peaks[field] ?? 0;
+  return n;
 }
 
 /** How busy a record is (which streams an isolate keeps when it must drop some). */
@@ -59,6 +89,7 @@ export function pointOf(t: number, r: MinuteRecord): Record<string, number | nul
   const out: Record<string, number | null> = { t };
   for (const k of COUNTERS) out[k] = r.c[k] ?? 0;
   for (const k of GAUGES) out[k] = r.g[k] ?? 0;
+  for (const k of HELD) out[k] = heldOf(r, k);
   out.fanoutP50 = quantile(r.h, 0.5);
   out.fanoutP99 = quantile(r.h, 0.99);
   return out;
