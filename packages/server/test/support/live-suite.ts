@@ -72,7 +72,9 @@ export function liveSuite(base: () => string): void {
       const tail = put.headers.get("stream-next-offset")!;
       const before = await metrics();
       const polls = Array.from({ length: 50 }, () => fetch(`${url}?offset=${tail}&live=long-poll`));
-      await sleep(300);
+      // Write only once all 50 wait on the feed: a poll arriving after the write would read it itself.
+      const waiting = async () => (await metrics()).readersWaiting! - before.readersWaiting!;
+      await waitFor(async () => (await waiting()) >= 50, 10_000, "50 long-polls waiting on the feed");
       await post(url, "payload");
       const responses = await Promise.all(polls);
       const bodies = await Promise.all(responses.map((r) => r.text()));
