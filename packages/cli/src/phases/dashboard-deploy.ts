@@ -13,6 +13,7 @@ import {
   DASHBOARD_PACKAGE,
   type DashboardPackage,
 } from "../dashboard.js";
+import { join } from "node:path";
 import { CliError } from "../errors.js";
 import { exec } from "../exec.js";
 import type { SetupContext } from "../setup-context.js";
@@ -66,7 +67,8 @@ async function buildAndDeploy(ctx: SetupContext, dash: DashboardPackage): Promis
   await buildDashboard(ctx, dash);
   if (ctx.local) {
     await ctx.wrangler.run({
-      args: ["deploy", "-c", DASHBOARD_CONFIG, "--dry-run", "--outdir", "dist/dashboard"],
+      // Absolute: wrangler would resolve a relative --outdir from the config's directory.
+      args: ["deploy", "-c", DASHBOARD_CONFIG, "--dry-run", "--outdir", join(ctx.dir, "dist", "dashboard")],
       cwd: ctx.dir,
       hint: "fix the problem above, then re-run setup --local",
     });
