@@ -6,10 +6,10 @@
  * lockfile, installs the Debian packages the tests need when it can, then
  * runs the task.
  *
- *   node scripts/run.mjs dev    # the server on http://127.0.0.1:8787
+ *   node scripts/run.mjs dev    # the server on http://127.0.0.1:8787, the dashboard on :8788
  *   node scripts/run.mjs test   # every package's tests, one after another
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const task = process.argv[2];
 const tasks = {
-  dev: ["--filter", "@durable-streams-edge/server", "dev"],
+  dev: null, // two processes, below
   test: ["-r", "--workspace-concurrency=1", "test"],
 };
 if (!(task in tasks)) {
@@ -59,4 +59,47 @@ if (task === "test") {
   }
 }
 
-run(pnpm[0], [...pnpm.slice(1), ...tasks[task]], `pnpm ${tasks[task].join(" ")}`);
+if (task === "dev") dev();
+else run(pnpm[0], [...pnpm.slice(1), ...tasks[task]], `pnpm ${tasks[task].join(" ")}`);
+
+/**
+ * The server (8787) and the dashboard (8788) as two `wrangler dev` processes.
+ * The dashboard's SERVER service binding finds the server's AdminApi through
+ * wrangler's dev registry, kept inside this checkout so that another checkout's
+ * server of the same name is never bound by mistake. Both share the server's
+ * local state (.wrangler/state in packages/server): the dashboard has none.
+ */
+function dev() {
+  const registry = join(root, ".wrangler", "registry");
+  const devEnv = { ...env, WRANGLER_REGISTRY_PATH: registry };
+  const children = [];
+  const start = (pkg) => {
+    const c = spawn(pnpm[0], [...pnpm.slice(1), "--filter", pkg, "dev"], { cwd: root, stdio: "inherit", env: devEnv });
+    children.push(c);
+    c.on("exit", (code) => {
+      for (const o of children) if (o !== c && o.exitCode === null) o.kill("SIGTERM");
+      process.exitCode = code ?? 1;
+    });
+  };
+  const stop = () => children.forEach((c) => c.exitCode === null && c.kill("SIGTERM"));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  start("@durable-streams-edge/server");
+  start("@durable-streams-edge/dashboard");
+  const urls = { server: "http://127.0.0.1:8787", dashboard: "http://127.0.0.1:8788" };
+  const until = Date.now() + 120_000;
+  const poll = async () => {
+    const up = await Promise.all(
+      Object.values(urls).map((u) =>
+        fetch(`${u}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
+    if (up.every(Boolean)) {
+      console.log(`\n  server     ${urls.server}\n  dashboard  ${urls.dashboard}\n`);
+    } else if (Date.now() < until) setTimeout(poll, 500);
+  };
+  setTimeout(poll, 1000);
+}

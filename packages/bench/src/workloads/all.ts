@@ -2,6 +2,7 @@
 import { concurrentManyStreams, concurrentOneStream, sequentialAppends } from "./appends.ts";
 import { catalogList100k, catalogList10k } from "./catalog.ts";
 import { catchUpRead } from "./catch-up.ts";
+import { dashboard10k } from "./dashboard.ts";
 import { catchUpHot, catchUpSealed } from "./catch-up-tiers.ts";
 import { estuaryWorkloads } from "./estuary.ts";
 import { liveWorkloads } from "./live-latency.ts";
@@ -21,4 +22,5 @@ export const WORKLOADS: readonly Workload[] = [
   ...estuaryWorkloads,
   catalogList10k,
   catalogList100k,
+  dashboard10k,
 ];

@@ -38,7 +38,11 @@ export async function handleApi(request: Request, env: DashboardEnv, url: URL): 
     if (request.method !== "GET") return err(405, "method_not_allowed", "GET only");
     const target = new URL(url.pathname.replace("/api/sse/", "/v1/stream/") + url.search, "http://server");
     target.searchParams.set("live", "sse");
-    return env.SERVER.fetch(new Request(target, { signal: request.signal }));
+    // Last-Event-ID lets EventSource's reconnect resume where it was, not at "now".
+    const headers = new Headers();
+    const last = request.headers.get("last-event-id");
+    if (last !== null) headers.set("last-event-id", last);
+    return env.SERVER.fetch(new Request(target, { headers, signal: request.signal }));
   }
   const m = /^\/api\/rpc\/([A-Za-z]+)$/.exec(url.pathname);
   if (!m || !METHODS.has(m[1]!)) return err(404, "not_found", "No such API method");
@@ -58,10 +62,10 @@ export async function handleApi(request: Request, env: DashboardEnv, url: URL): 
     return err(400, "invalid_json", "Body must be JSON");
   }
   if (!Array.isArray(args)) return err(400, "bad_request", "args must be an array");
-  const fn = env.SERVER[m[1]!] as ((...a: unknown[]) => Promise<unknown>) | undefined;
-  if (typeof fn !== "function") return err(502, "bad_gateway", `The server has no AdminApi.${m[1]}`);
+  const server = env.SERVER as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   try {
-    const result = await fn.apply(env.SERVER, args);
+    // Called on the stub itself: a method taken off an RPC stub is not callable on its own.
+    const result = await server[m[1]!]!(...args);
     const r = result as { ok?: boolean; status?: number; code?: string; message?: string } | null;
     if (r && r.ok === false) return err(r.status ?? 400, r.code ?? "bad_request", r.message ?? "failed");
     return Response.json(result, { headers: { "cache-control": "no-store" } });

@@ -59,13 +59,17 @@ export class AdminApi extends WorkerEntrypoint<Env> {
     return internalFetch(this.env, this.ctx, request);
   }
 
-  /** One page of a stream's messages from an offset ("-1", "tail" or an offset), hot or sealed. */
-  readMessages(project: string, name: string, offset?: string) {
-    return consoleOps.readMessages(this.env, this.ctx, project, name, offset);
+  /** One page (at most `limit` messages, each with its offset) from "-1", "tail" or an offset, hot or sealed. */
+  readMessages(project: string, name: string, offset?: string, limit?: number) {
+    return consoleOps.readMessages(this.env, this.ctx, project, name, offset, limit);
   }
 
-  /** Creates a stream (test console). */
-  createStream(project: string, name: string, options?: { contentType?: string; ttlSeconds?: number }) {
+  /** Creates a stream, or a fork with `forkOf` (test console). */
+  createStream(
+    project: string,
+    name: string,
+    options?: { contentType?: string; ttlSeconds?: number; forkOf?: string; forkOffset?: string },
+  ) {
     return consoleOps.createStream(this.env, this.ctx, project, name, options);
   }
 

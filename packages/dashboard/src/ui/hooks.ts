@@ -1,0 +1,29 @@
+/** Data loading for pages: one async call, re-run when its keys change. */
+import { useCallback, useEffect, useState } from "preact/hooks";
+
+/** The state of a load. */
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs `load` when `keys` change; `reload` runs it again. */
+export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (e: unknown) => live && setState({ error: e instanceof Error ? e.message : String(e), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...keys, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload } as Loaded<T>;
+}

@@ -1,0 +1,247 @@
+/**
+ * The dashboard in real headless Chromium against the real server and
+ * dashboard Workers (wrangler dev): every page shows the data this test wrote,
+ * the message browser pages across sealed and hot ranges, the live tail shows
+ * an append within 1 s, the test console round-trips, and the Cloudflare
+ * Access check refuses bad JWTs.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, type TestBrowser } from "./support/browser.js";
+import { append, eventually, inspect, seed } from "./support/seed.js";
+import { ADMIN_TOKEN, startStack, type Stack } from "./support/stack.js";
+
+let stack: Stack;
+let browser: TestBrowser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startStack();
+  await seed(stack.server);
+  browser = await launchChromium({ "cf-access-jwt-assertion": await stack.access.sign({ expSeconds: 3600 }) });
+  page = await browser.context.newPage();
+}, 150_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const open = (hash: string) => page.goto(`${stack.dashboard}/#/${hash}`);
+const text = (sel: string) => page.locator(sel).innerText();
+
+describe("pages", () => {
+  it("overview shows the project's totals, charts and hot streams", async () => {
+    await open("overview?project=default");
+    await page.locator("[data-testid=hot-streams] a", { hasText: "chat/room1" }).first().waitFor();
+    expect(Number((await text("[data-testid=streams-total] b")).replace(/,/g, ""))).toBeGreaterThanOrEqual(6);
+    expect(await page.locator("figure.chart[data-field=appends] rect").count()).toBeGreaterThan(0);
+  });
+
+  it("streams lists with badges, glob search and sort", async () => {
+    await open("streams?project=default");
+    const fork = page.locator("tr[data-name='chat/room1-fork']");
+    await fork.waitFor();
+    expect(await fork.innerText()).toContain("fork of chat/room1");
+    expect(await page.locator("tr[data-name='logs/a']").innerText()).toContain("expiring");
+    expect(await page.locator("tr[data-name='chat/room1']").innerText()).toContain("sealed");
+    await page.fill("input[name=q]", "logs/*");
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=streams] tbody tr").length === 2);
+    expect(await page.locator("[data-testid=streams] tbody tr").allInnerTexts()).toEqual([
+      expect.stringContaining("logs/a"),
+      expect.stringContaining("logs/b"),
+    ]);
+    await page.fill("input[name=q]", "");
+    await page.click("button[type=submit]");
+    await page.selectOption("select[name=sort]", "bytes");
+    await page.waitForFunction(
+      () => document.querySelector("[data-testid=streams] tbody tr")?.getAttribute("data-name") === "chat/room1",
+    );
+  });
+
+  it("inspector shows sealed and hot ranges, the fork, and the lagging subscriber", async () => {
+    await open("stream/chat/room1?project=default");
+    await page.locator("[data-testid=segments] tr.sealed").first().waitFor();
+    expect(await page.locator("[data-testid=segments] tr.sealed").count()).toBe(12);
+    expect(await text("[data-testid=segments] tr.hot")).toContain("2 rows");
+    expect(await text("[data-testid=fork-count]")).toBe("1");
+    await eventually(
+      async () => /tab-1\s+lag [1-9]/.test(await text("[data-testid=subscribers]")),
+      10_000,
+      "subscriber lag",
+    );
+    await open("stream/chat/room1-fork?project=default");
+    await page.locator("[data-testid=fork-parent] a", { hasText: "chat/room1" }).waitFor();
+  });
+
+  it("estuary shows the session, its subscription and its lag", async () => {
+    await open("estuary?project=default");
+    const row = page.locator("[data-testid=sessions] tr[data-name='tab-1']");
+    await row.waitFor();
+    await eventually(async () => /chat\/room1 \([1-9]/.test(await row.innerText()), 10_000, "session lag");
+    expect(await text("[data-testid=lagging]")).toContain("chat/room1");
+  });
+});
+
+/** The `n` fields of the browser's current page. */
+async function shown(): Promise<number[]> {
+  const items = await page.locator("[data-testid=messages] li pre").allInnerTexts();
+  return items.map((t) => (JSON.parse(t) as { n: number }).n);
+}
+
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe("message browser", () => {
+  it("pages forward and back across sealed and hot ranges, seeks to an offset and to the tail", async () => {
+    await open("stream/chat/room1?project=default");
+    await page.locator("[data-testid=messages] li").first().waitFor();
+    const waitFirst = (n: number) =>
+      page.waitForFunction(
+        (n) => document.querySelector("[data-testid=messages] li pre")?.textContent?.includes(`"n": ${n},`),
+        n,
+      );
+    expect(await shown()).toEqual(range(0, 20));
+    expect(await text("[data-testid=page-range]")).toBe("sealed segment 0");
+    await page.click("button[name=forward]");
+    await waitFirst(20);
+    expect(await shown()).toEqual(range(20, 40));
+    expect(await text("[data-testid=page-range]")).toBe("sealed segment 5");
+    await page.click("button[name=forward]");
+    await waitFirst(40);
+    expect(await shown()).toEqual(range(40, 50)); // sealed segments 10-11, then the hot range
+    expect(await page.locator("button[name=forward]").isDisabled()).toBe(true);
+    await page.click("button[name=back]");
+    await waitFirst(20);
+    // Seek to the offset the browser shows for message 25.
+    const offset = await page.locator("[data-testid=messages] li").nth(5).getAttribute("data-offset");
+    await page.fill("input[name=seek]", offset!);
+    await page.click("form button:has-text('seek')");
+    await waitFirst(25);
+    expect(await shown()).toEqual(range(25, 45));
+    await page.click("button[name=tail]");
+    await waitFirst(48);
+    expect(await shown()).toEqual([48, 49]);
+    expect(await text("[data-testid=page-range]")).toBe("hot");
+    // The text and hex views of the same page.
+    await page.click(".browser .tabs button:has-text('hex')");
+    expect(await text("[data-testid=raw]")).toMatch(/^000000 {2}7b 22 6e 22/);
+  });
+});
+
+describe("live tail", () => {
+  it("shows an append within 1 s, and nothing while paused", async () => {
+    await open("stream/tail/live?project=default");
+    await page.waitForFunction(() =>
+      document.querySelector("[data-testid=tail-state]")?.textContent?.startsWith("live"),
+    );
+    const t0 = Date.now();
+    await append(stack.server, "tail/live", JSON.stringify({ live: 1 }));
+    await page.locator("[data-testid=tail-lines] li", { hasText: '"live":1' }).waitFor({ timeout: 1000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await page.click("button[name=pause]");
+    await append(stack.server, "tail/live", JSON.stringify({ live: 2 }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await text("[data-testid=tail-lines]")).not.toContain('"live":2');
+    await page.click("button[name=pause]"); // resume, from where it paused
+    await page.locator("[data-testid=tail-lines] li", { hasText: '"live":2' }).waitFor({ timeout: 2000 });
+  });
+});
+
+describe("projects", () => {
+  it("creates a project, adds and retires a key, changes settings and mints a token", async () => {
+    await open("projects?project=default");
+    await page.fill("input[name=name]", "acme");
+    await page.click("button:has-text('create')");
+    await page.locator("[data-testid=secret]").waitFor();
+    await open("projects?project=acme");
+    await page.locator("[data-testid=keys] tr").first().waitFor();
+    await page.click("button[name=add-key]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=keys] tr").length === 2);
+    const first = await page.locator("[data-testid=keys] tr").first().getAttribute("data-kid");
+    await page.locator(`[data-testid=keys] tr[data-kid='${first}'] button[name=retire]`).click();
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=keys] tr").length === 1);
+    await page.selectOption("select[name=anonymous]", "read");
+    await page.fill("input[name=cors]", "https://app.example.com");
+    await page.click("button:has-text('save')");
+    const get = () =>
+      fetch(`${stack.server}/v1/projects/acme`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then(
+        (r) => r.json() as Promise<{ project: { anonymous: string; corsOrigins: string[]; keys: { kid: string }[] } }>,
+      );
+    await eventually(async () => (await get()).project.anonymous === "read", 5000, "anonymous saved");
+    const saved = (await get()).project;
+    expect(saved.corsOrigins).toEqual(["https://app.example.com"]);
+    expect(saved.keys.map((k) => k.kid)).not.toContain(first);
+    await page.selectOption("form select[name=scope]", "write");
+    await page.click("button:has-text('mint')");
+    await page.locator("[data-testid=secret]", { hasText: "Token" }).waitFor();
+    const token = (await page.locator("[data-testid=secret] code").innerText()).trim();
+    // The minted token writes to the project on the server.
+    await fetch(`${stack.server}/v1/stream/acme/minted`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    });
+    const w = await fetch(`${stack.server}/v1/stream/acme/minted`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(w.status).toBeLessThan(300);
+  });
+});
+
+describe("test console", () => {
+  it("creates a stream, subscribes a session, publishes and sees it in the session's live log", async () => {
+    await open("console?project=default");
+    await page.fill("input[name=stream]", "console/demo");
+    await page.click("button[name=create]");
+    await page.locator("[data-testid=console-out] li", { hasText: "create" }).waitFor();
+    await page.fill("input[name=session]", "console-session");
+    await page.click("button[name=subscribe]");
+    await page.locator("[data-testid=console-out] li", { hasText: "subscribe" }).waitFor();
+    await page.fill("textarea[name=body]", '{"from":"console"}');
+    await page.click("button[name=append]");
+    await page.locator("[data-testid=session-log] li", { hasText: "console" }).waitFor({ timeout: 5000 });
+    const s = (await inspect(stack.server, "console/demo")).stream as { estuary: { subscribers: unknown[] } };
+    expect(s.estuary.subscribers).toHaveLength(1);
+    await page.click("button[name=unsubscribe]");
+    await page.locator("[data-testid=console-out] li", { hasText: "unsubscribe" }).waitFor();
+  });
+});
+
+describe("Cloudflare Access", () => {
+  const get = (path: string, token?: string) =>
+    fetch(`${stack.dashboard}${path}`, {
+      method: path.startsWith("/api/") ? "POST" : "GET",
+      headers: {
+        "content-type": "application/json",
+        ...(token === undefined ? {} : { "cf-access-jwt-assertion": token }),
+      },
+      body: path.startsWith("/api/") ? "{}" : undefined,
+    });
+
+  it("refuses missing, forged, expired, wrong-aud and wrong-iss tokens on pages, API and assets", async () => {
+    const a = stack.access;
+    const bad = {
+      missing: undefined,
+      forged: await a.sign({ key: a.stranger }),
+      expired: await a.sign({ expSeconds: -120 }),
+      wrongAud: await a.sign({ aud: "another-app" }),
+      wrongIss: await a.sign({ iss: "https://evil.cloudflareaccess.com" }),
+      garbage: "not.a.jwt",
+    };
+    for (const path of ["/", "/app.js", "/api/rpc/projects"]) {
+      for (const [what, token] of Object.entries(bad)) {
+        const r = await get(path, token);
+        expect({ path, what, status: r.status }).toEqual({ path, what, status: token === undefined ? 401 : 403 });
+      }
+      expect((await get(path, await a.sign())).status).toBe(200);
+    }
+  });
+
+  it("accepts a token signed by a rotated key (the JWKS is fetched again)", async () => {
+    await stack.access.rotate();
+    const r = await get("/api/rpc/projects", await stack.access.sign());
+    expect(r.status).toBe(200);
+  });
+});
