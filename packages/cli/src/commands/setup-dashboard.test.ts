@@ -108,6 +108,7 @@ describe("setup with the dashboard (wrangler recorded)", () => {
     );
     expect(failed.error?.hint).toMatch(/re-run setup/);
     expect(failed.w.commands.some((c) => c.startsWith("kv key get project:app"))).toBe(true);
+    expect(failed.ui.output).toContain("Dashboard  streams-dashboard (not deployed: see below");
 
     // --no-dashboard leaves it out, but the record stays so destroy still removes the deployed Worker.
     const third = await run({ "no-dashboard": true });

@@ -67,7 +67,9 @@ export function summaryLines(ctx: SetupContext): string[] {
     if (ctx.dashboard) {
       const at = ctx.dashboardDeployed
         ? `at ${ctx.dashboardUrl ?? "(URL not shown by wrangler)"}`
-        : "(not deployed: see below; re-run setup to deploy it)";
+        : ctx.dashboardError
+          ? "(not deployed: see below; re-run setup to deploy it)"
+          : "(not deployed yet)";
       lines.push(row("Dashboard", `${dashboardWorker(ctx.worker)} ${at}`));
     }
     for (const r of res?.created ?? []) lines.push(row("created", r));
