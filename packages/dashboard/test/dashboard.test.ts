@@ -60,6 +60,31 @@ describe("pages", () => {
     );
   });
 
+  it("streams pages forward and back by cursor (120 catalog entries, pages of 50)", async () => {
+    const seeded = await fetch(`${stack.server}/v1/_debug/catalog-seed?project=many&prefix=s/&from=0&count=120`, {
+      method: "POST",
+    });
+    expect(seeded.status).toBeLessThan(300);
+    await open("streams?project=many");
+    const firstName = () => page.locator("[data-testid=streams] tbody tr").first().getAttribute("data-name");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=streams] tbody tr").length === 50);
+    const first = await firstName();
+    await page.click("button[name=next]");
+    await page.waitForFunction(
+      (f) => document.querySelector("[data-testid=streams] tbody tr")?.getAttribute("data-name") !== f,
+      first,
+    );
+    await page.click("button[name=next]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=streams] tbody tr").length === 20);
+    expect(await page.locator("button[name=next]").isDisabled()).toBe(true);
+    await page.click("button:has-text('previous')");
+    await page.click("button:has-text('previous')");
+    await page.waitForFunction(
+      (f) => document.querySelector("[data-testid=streams] tbody tr")?.getAttribute("data-name") === f,
+      first,
+    );
+  });
+
   it("inspector shows sealed and hot ranges, the fork, and the lagging subscriber", async () => {
     await open("stream/chat/room1?project=default");
     await page.locator("[data-testid=segments] tr.sealed").first().waitFor();
@@ -206,6 +231,59 @@ describe("test console", () => {
     expect(s.estuary.subscribers).toHaveLength(1);
     await page.click("button[name=unsubscribe]");
     await page.locator("[data-testid=console-out] li", { hasText: "unsubscribe" }).waitFor();
+  });
+});
+
+describe("the dashboard API: bad input is a clear 4xx and changes nothing", () => {
+  const call = async (method: string, args: unknown, headers: Record<string, string> = {}) => {
+    const r = await fetch(`${stack.dashboard}/api/rpc/${method}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "cf-access-jwt-assertion": await stack.access.sign(),
+        ...headers,
+      },
+      body: JSON.stringify({ args }),
+    });
+    return { status: r.status, body: (await r.json()) as { error?: { code: string }; base64?: string } };
+  };
+
+  it("readMessages: a malformed offset, a bad limit, an unknown stream", async () => {
+    expect(await call("readMessages", ["default", "chat/room1", "garbage"])).toMatchObject({
+      status: 400,
+      body: { error: { code: "invalid_offset" } },
+    });
+    expect((await call("readMessages", ["default", "chat/room1", "-1", 0])).status).toBe(400);
+    expect((await call("readMessages", ["default", "chat/room1", "-1", 201])).status).toBe(400);
+    expect((await call("readMessages", ["default", "no/such/stream"])).status).toBe(404);
+  });
+
+  it("readMessages of a text stream returns its bytes", async () => {
+    const r = await call("readMessages", ["default", "logs/a", "-1"]);
+    expect(r.status).toBe(200);
+    expect(Buffer.from(r.body.base64!, "base64").toString()).toBe("hello from logs/a\n");
+  });
+
+  it("the project's last key cannot be retired; a bad append body is refused", async () => {
+    const p = (await call("getProject", ["acme"])).body as unknown as { project: { keys: { kid: string }[] } };
+    expect(p.project.keys).toHaveLength(1);
+    expect((await call("retireKey", ["acme", p.project.keys[0]!.kid])).status).toBe(409);
+    expect((await call("append", ["default", "tail/live", 42])).status).toBe(400);
+    expect((await call("append", ["default", "tail/live", "{not json"])).status).toBe(400);
+  });
+
+  it("refuses unknown methods, other verbs, other origins and non-JSON bodies", async () => {
+    expect((await call("deleteEverything", [])).status).toBe(404);
+    expect((await call("projects", [], { origin: "https://evil.example" })).status).toBe(403);
+    const jwt = await stack.access.sign();
+    const get = await fetch(`${stack.dashboard}/api/rpc/projects`, { headers: { "cf-access-jwt-assertion": jwt } });
+    expect(get.status).toBe(405);
+    const form = await fetch(`${stack.dashboard}/api/rpc/projects`, {
+      method: "POST",
+      headers: { "cf-access-jwt-assertion": jwt, "content-type": "text/plain" },
+      body: "{}",
+    });
+    expect(form.status).toBe(415);
   });
 });
 

@@ -43,7 +43,8 @@ export function Inspector(props: { project: string; name: string }) {
   const { project: p, name } = props;
   const r = useLoad(() => rpc<{ stream: Inspection; catalog: Entry | null }>("inspectStream", p, name), [p, name]);
   const m = useLoad(() => rpc<{ points: Point[] }>("metrics", p, { stream: name }), [p, name]);
-  const s = r.data?.stream;
+  // The previous stream's data stays in `r` while this one loads: never show it under this name.
+  const s = r.data?.stream.name === name ? r.data.stream : undefined;
   if (!s) return <ErrorBox error={r.error ?? (r.loading ? undefined : "not found")} />;
   const ranges: Range[] = [
     ...s.segments.map((g) => ({ label: `sealed segment ${g.seq}`, start: g.start, end: g.end })),
@@ -200,10 +201,11 @@ export function Inspector(props: { project: string; name: string }) {
         </Panel>
       </div>
       <Panel title="Messages" id="messages">
-        <MessageBrowser project={p} name={name} ranges={ranges} />
+        {/* Keyed: another stream starts with a fresh history and a fresh connection. */}
+        <MessageBrowser key={`${p}/${name}`} project={p} name={name} ranges={ranges} />
       </Panel>
       <Panel title="Live tail" id="tail">
-        <LiveTail project={p} name={name} />
+        <LiveTail key={`${p}/${name}`} project={p} name={name} />
       </Panel>
     </div>
   );
