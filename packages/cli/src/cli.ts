@@ -27,6 +27,11 @@ export const OPTIONS = {
   "package-manager": { type: "string" },
   deploy: { type: "string" },
   "no-deploy": { type: "boolean" },
+  dashboard: { type: "boolean" },
+  "no-dashboard": { type: "boolean" },
+  "access-team-domain": { type: "string" },
+  "access-aud": { type: "string" },
+  "dashboard-spec": { type: "string" },
   project: { type: "string" },
   url: { type: "string" },
   subdomain: { type: "string" },
@@ -49,8 +54,8 @@ Commands
   upgrade [--dir <workspace>]    re-run setup on a workspace with its recorded answers: new
                                  bindings provisioned, new Durable Object migrations deployed in order
   destroy [--dir <workspace>] [--yes | --confirm true]
-                                 delete the Worker, queues, KV namespaces and R2 buckets setup
-                                 created (asks first)
+                                 delete the dashboard and server Workers, queues, KV namespaces
+                                 and R2 buckets setup created (asks first)
   create-project <name>          a project with a generated signing key; prints a write token
   token <project> --scope read|write|manage [--streams <p,...>] [--ttl 1h] [--sub id] [--kid k]
                                  prints a token (stdout only: TOKEN=$(... token ...))
@@ -67,7 +72,11 @@ Where projects live
 
 Setup answers (each also from its environment variable; --yes accepts the defaults)
   --account-id <id>              CLOUDFLARE_ACCOUNT_ID
-  --components server,proxy      DS_EDGE_COMPONENTS (default: server)
+  --components server,proxy,dashboard DS_EDGE_COMPONENTS (default: server; a re-run: as recorded)
+  --dashboard, --no-dashboard    DS_EDGE_DASHBOARD=true|false: add or leave out the dashboard Worker
+  --access-team-domain <host>    DS_EDGE_ACCESS_TEAM_DOMAIN: Cloudflare Access team domain the
+                                 dashboard checks (<team>.cloudflareaccess.com; empty: not yet)
+  --access-aud <tag>             DS_EDGE_ACCESS_AUD: the Access application's AUD tag
   --name <worker>                DS_EDGE_NAME (default: durable-streams-edge)
   --dir <dir>                    DS_EDGE_DIR (default: ./<worker>)
   --package-manager npm|pnpm|yarn DS_EDGE_PACKAGE_MANAGER (default: the one running the CLI)
@@ -78,6 +87,7 @@ Setup answers (each also from its environment variable; --yes accepts the defaul
                                  account has none (needs CLOUDFLARE_API_TOKEN)
   --server-spec <spec>           ${ENV.serverSpec}: the workspace's server dependency (default: ^<version>)
   --wrangler-spec <spec>         ${ENV.wranglerSpec}: the workspace's wrangler dependency
+  --dashboard-spec <spec>        ${ENV.dashboardSpec}: the workspace's dashboard dependency
 
 Other
   -y, --yes                      accept defaults, never prompt (${ENV.yes}=1)

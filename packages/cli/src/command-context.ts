@@ -1,5 +1,6 @@
 /** What every command runs with: output, wrangler, the server package, flags and environment. */
 import type { AskContext } from "./ask.js";
+import type { DashboardPackage } from "./dashboard.js";
 import type { Installer } from "./install.js";
 import type { ServerPackage } from "./server-package.js";
 import type { Wrangler } from "./wrangler.js";
@@ -12,6 +13,10 @@ export interface CommandContext extends AskContext {
   readonly now: () => Date;
   /** Positional arguments after the command words. */
   readonly args: readonly string[];
+  /** Finds the dashboard package (default: next to the CLI); tests replace it. */
+  readonly findDashboard?: () => DashboardPackage | undefined;
+  /** Builds the dashboard package from source (default: `<pm> run build` in it); tests replace it. */
+  readonly buildDashboard?: (dash: DashboardPackage, pm: string) => Promise<void>;
 }
 
 /** A flag's string value or its environment variable's. */

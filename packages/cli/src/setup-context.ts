@@ -4,6 +4,8 @@
  */
 import type { ProjectConfig } from "@durable-streams-edge/server/node";
 import type { AskContext } from "./ask.js";
+import type { CliError } from "./errors.js";
+import type { AccessSettings, DashboardPackage } from "./dashboard.js";
 import type { Installer, PackageManager } from "./install.js";
 import type { Resources } from "./resources.js";
 import type { Component } from "./scaffold.js";
@@ -12,6 +14,8 @@ import type { Wrangler } from "./wrangler.js";
 
 /** The state of a setup run. */
 export interface SetupContext extends AskContext {
+  readonly findDashboard?: () => DashboardPackage | undefined;
+  readonly buildDashboard?: (dash: DashboardPackage, pm: string) => Promise<void>;
   /** Replaced by an account-bound runner once preflight has chosen the account. */
   wrangler: Wrangler;
   readonly server: ServerPackage;
@@ -23,7 +27,7 @@ export interface SetupContext extends AskContext {
   /** Print secrets (the ADMIN_TOKEN) instead of saying where they are. */
   readonly showSecrets: boolean;
   /** Dependency specs written into the workspace's package.json (server: default by package manager). */
-  readonly specs: { readonly server?: string; readonly wrangler: string };
+  readonly specs: { readonly server?: string; readonly dashboard?: string; readonly wrangler: string };
 
   accountId?: string;
   worker: string;
@@ -37,6 +41,13 @@ export interface SetupContext extends AskContext {
   deployed: boolean;
   /** Base URL of the Worker. */
   url?: string;
+  /** The dashboard package, when the dashboard is chosen, and its Access settings. */
+  dashboard?: DashboardPackage;
+  access?: AccessSettings;
+  dashboardDeployed: boolean;
+  dashboardUrl?: string;
+  /** Why the dashboard's deploy failed after the server's succeeded; the command ends with it. */
+  dashboardError?: CliError;
   project?: { config: ProjectConfig; created: boolean; token: string; ttlSeconds: number };
 }
 

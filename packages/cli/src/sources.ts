@@ -13,6 +13,18 @@ export const Q = {
   deploy: q("deploy", "deploy", "DS_EDGE_DEPLOY", "Deploy now?"),
   url: q("url", "url", "DS_EDGE_URL", "URL of the Worker (wrangler printed none)"),
   subdomain: q("subdomain", "subdomain", "DS_EDGE_SUBDOMAIN", "workers.dev subdomain to register"),
+  accessTeamDomain: q(
+    "accessTeamDomain",
+    "access-team-domain",
+    "DS_EDGE_ACCESS_TEAM_DOMAIN",
+    "Cloudflare Access team domain for the dashboard (<team>.cloudflareaccess.com; empty: set up later)",
+  ),
+  accessAud: q(
+    "accessAud",
+    "access-aud",
+    "DS_EDGE_ACCESS_AUD",
+    "Access application AUD tag for the dashboard (empty: set up later)",
+  ),
   project: q("project", "project", "DS_EDGE_PROJECT", "Name of the first project"),
   retire: q("retire", "confirm", "DS_EDGE_CONFIRM", "Retire these keys?"),
   upgradeLossy: q("upgradeLossy", "confirm", "DS_EDGE_CONFIRM", "Apply migrations that remove stored data?"),
@@ -26,5 +38,7 @@ export const ENV = {
   wrangler: "DS_EDGE_WRANGLER",
   serverSpec: "DS_EDGE_SERVER_SPEC",
   wranglerSpec: "DS_EDGE_WRANGLER_SPEC",
+  dashboardSpec: "DS_EDGE_DASHBOARD_SPEC",
+  dashboard: "DS_EDGE_DASHBOARD",
   url: "DS_EDGE_URL",
 } as const;

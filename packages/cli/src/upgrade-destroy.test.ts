@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { apiErrorCodes, apiProblem } from "./api-errors.js";
 import { destroy, deletions } from "./commands/destroy.js";
 import { upgrade } from "./commands/upgrade.js";
-import { dashboardConfig, requireDashboard } from "./dashboard.js";
+import { audProblem, dashboardConfig, normalizeTeamDomain, requireDashboard, teamDomainProblem } from "./dashboard.js";
 import { CliError } from "./errors.js";
 import { lossyClasses, pendingMigrations } from "./migrations.js";
 import { STATE_FILE } from "./scaffold.js";
@@ -45,13 +45,58 @@ describe("migrations", () => {
 });
 
 describe("dashboard", () => {
-  test("not available yet while its package is missing; its config binds the server Worker", () => {
-    expect(() => requireDashboard(undefined)).toThrow(/not available yet/);
-    const found = { dir: "/d", config: { name: "dash" } };
+  test("not available without its package; its config binds the server Worker and carries the Access vars", () => {
+    expect(() => requireDashboard(undefined)).toThrow(/dashboard is not available/);
+    const found = { dir: "/d", version: "1.0.0", config: { name: "dash" } };
     expect(requireDashboard(found)).toBe(found);
-    const cfg = dashboardConfig({ name: "dash", services: [{ binding: "SERVER", service: "old" }] }, "streams");
+    const pkg = {
+      name: "dash",
+      main: "src/worker/index.ts",
+      assets: { directory: "./dist", binding: "ASSETS", run_worker_first: true },
+      services: [{ binding: "SERVER", service: "old", entrypoint: "AdminApi" }],
+      vars: { ACCESS_TEAM_DOMAIN: "", ACCESS_AUD: "", DASHBOARD_OPEN: "true" },
+    };
+    const cfg = dashboardConfig(pkg, "streams", { teamDomain: "team.cloudflareaccess.com", aud: "ab".repeat(32) });
     expect(cfg.name).toBe("streams-dashboard");
+    expect(cfg.main).toBe("../node_modules/@durable-streams-edge/dashboard/src/worker/index.ts");
+    expect(cfg.assets).toEqual({
+      directory: "../node_modules/@durable-streams-edge/dashboard/dist",
+      binding: "ASSETS",
+      run_worker_first: true,
+    });
     expect(cfg.services).toEqual([{ binding: "SERVER", service: "streams", entrypoint: "AdminApi" }]);
+    // Never open: without Access it serves its "Access not configured" page.
+    expect(cfg.vars).toEqual({
+      ACCESS_TEAM_DOMAIN: "team.cloudflareaccess.com",
+      ACCESS_AUD: "ab".repeat(32),
+      DASHBOARD_OPEN: "false",
+    });
+  });
+
+  test("Access settings: a pasted URL becomes the host; bad values are named", () => {
+    expect(normalizeTeamDomain(" https://Team.cloudflareaccess.com/ ")).toBe("team.cloudflareaccess.com");
+    expect(teamDomainProblem("team.cloudflareaccess.com")).toBeUndefined();
+    expect(teamDomainProblem("")).toBeUndefined();
+    expect(teamDomainProblem("team/x")).toMatch(/host name only/);
+    expect(audProblem("ab".repeat(32))).toBeUndefined();
+    expect(audProblem("not-an-aud")).toMatch(/AUD/);
+  });
+
+  test("destroy deletes the dashboard Worker before the server Worker", () => {
+    const state = {
+      worker: "s",
+      accountId: "a",
+      local: false,
+      components: ["server", "dashboard"],
+      server: "1",
+      resources: { kv: [], r2: [], queues: [] },
+      dashboard: { worker: "s-dashboard", accessTeamDomain: "", accessAud: "", deployed: true },
+      updatedAt: "",
+    } satisfies WorkspaceState;
+    expect(deletions(state, "/w").map((d) => d.call.args.join(" "))).toEqual([
+      "delete --name s-dashboard",
+      "delete --name s",
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { dashboardWorker } from "./dashboard.js";
 import { CliError } from "./errors.js";
 import type { PackageManager } from "./install.js";
 import type { KvResource, QueueResource, R2Resource } from "./resources.js";
@@ -24,12 +25,39 @@ export interface WorkspaceState {
   /** Tag of the last Durable Object migration deployed (absent: never deployed). */
   readonly migrationTag?: string;
   readonly url?: string;
+  /** The dashboard Worker, once chosen; kept while it may be deployed, so destroy removes it. */
+  readonly dashboard?: DashboardRecord;
   readonly updatedAt: string;
+}
+
+/** What the state file records of the dashboard (the AUD tag is not a secret). */
+export interface DashboardRecord {
+  readonly worker: string;
+  readonly accessTeamDomain: string;
+  readonly accessAud: string;
+  /** Whether a deploy of it succeeded. */
+  readonly deployed: boolean;
+  readonly url?: string;
+}
+
+/** The dashboard record for this run: the chosen one, or the earlier one while it may still run. */
+function dashboardRecord(ctx: SetupContext, before: WorkspaceState | undefined): DashboardRecord | undefined {
+  const earlier = before?.dashboard;
+  if (!ctx.components.includes("dashboard")) return earlier?.deployed ? earlier : undefined;
+  const url = ctx.dashboardUrl ?? earlier?.url;
+  return {
+    worker: dashboardWorker(ctx.worker),
+    accessTeamDomain: ctx.access?.teamDomain ?? "",
+    accessAud: ctx.access?.aud ?? "",
+    deployed: ctx.dashboardDeployed || earlier?.deployed === true,
+    ...(url ? { url } : {}),
+  };
 }
 
 /** Writes the state of a setup run (keeping the deployed tag until a deploy replaces it). */
 export function writeState(ctx: SetupContext, deployed?: { migrationTag?: string }): void {
   const before = readStateIfAny(ctx.dir);
+  const dash = dashboardRecord(ctx, before);
   const state: WorkspaceState = {
     worker: ctx.worker,
     accountId: ctx.accountId ?? null,
@@ -40,6 +68,7 @@ export function writeState(ctx: SetupContext, deployed?: { migrationTag?: string
     resources: { kv: ctx.resources?.kv ?? [], r2: ctx.resources?.r2 ?? [], queues: ctx.resources?.queues ?? [] },
     ...(deployed ? deployed : before?.migrationTag ? { migrationTag: before.migrationTag } : {}),
     ...((ctx.url ?? before?.url) ? { url: ctx.url ?? before?.url } : {}),
+    ...(dash ? { dashboard: dash } : {}),
     updatedAt: ctx.now().toISOString(),
   };
   writeFileSync(join(ctx.dir, STATE_FILE), JSON.stringify(state, null, 2) + "\n");

@@ -3,19 +3,31 @@
  * wrangler 4.86 against the Cloudflare API double on loopback
  * (CLOUDFLARE_API_BASE_URL), with CLOUDFLARE_API_TOKEN / CLOUDFLARE_ACCOUNT_ID
  * as in CI. The account has no workers.dev subdomain and more KV namespaces
- * than one list page; the first run hits an account limit. Each step builds
- * on the account and workspace the previous one left.
+ * than one list page; the first run hits an account limit; the run that
+ * deploys adds the dashboard, whose deploy fails once after the server's.
+ * Each step builds on the account and workspace the previous one left.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startCloudflareApi, type CloudflareApiDouble } from "./support/cf-api/server.js";
-import { addBucket, addKv, addQueue, type Script } from "./support/cf-api/state.js";
-import { RUN_MS, TEST_MS, apiEnv, expectedBindings, serverConfig, uploadedBindings } from "./support/cf-env.js";
+import { addBucket, addKv, addQueue, assetFiles, type Script } from "./support/cf-api/state.js";
+import {
+  RUN_MS,
+  TEST_MS,
+  apiEnv,
+  builtAssets,
+  expectedBindings,
+  expectedDashboardBindings,
+  serverConfig,
+  uploadedBindings,
+} from "./support/cf-env.js";
 import { offlineInstall, runCli, type CliRun } from "./support/cli.js";
 
 const WORKER = "streams";
+const DASHBOARD = `${WORKER}-dashboard`;
+const ACCESS = { teamDomain: "acme.cloudflareaccess.com", aud: "0a1b2c3d".repeat(8) };
 const config = serverConfig();
 const migrations = config.migrations ?? [];
 const root = mkdtempSync(join(tmpdir(), "ds-edge-cf-e2e-"));
@@ -26,6 +38,17 @@ const setupArgs = ["setup", "--yes", "--name", WORKER, "--dir", dir, ...offlineI
 const cli = (args: readonly string[]) => runCli(args, apiEnv(api), undefined, RUN_MS);
 const out = (r: CliRun) => r.stdout + r.stderr;
 const script = (): Script => api.state.scripts.get(WORKER)!;
+const dashboard = (): Script | undefined => api.state.scripts.get(DASHBOARD);
+const assetUploads = () => api.count("POST", /\/workers\/assets\/upload$/);
+/** The dashboard's last upload binds SERVER to this server's AdminApi, has the Access vars, and its assets are the built ones. */
+function expectDashboardDeployed(): void {
+  const d = dashboard()!;
+  expect(d.workersDev).toBe(true);
+  expect(uploadedBindings(d.uploads.at(-1)!.bindings ?? [])).toEqual(expectedDashboardBindings(WORKER, ACCESS));
+  expect(d.uploads.at(-1)!.assets).toMatchObject({ config: { run_worker_first: true } });
+  expect(assetFiles(api.state, d)).toEqual(builtAssets());
+  expect(builtAssets().has("/index.html")).toBe(true);
+}
 const kvId = (title: string) => [...api.state.kv.values()].find((n) => n.title === title)?.id ?? "(missing)";
 const adminToken = () => /^ADMIN_TOKEN=(\S+)$/m.exec(readFileSync(join(dir, ".secrets.env"), "utf8"))![1]!;
 const creates = () => ({
@@ -76,9 +99,27 @@ describe("setup / upgrade / destroy against the Cloudflare API double", { timeou
     expect(api.state.subdomain).toBeNull();
   });
 
-  test("--subdomain registers it; the Worker gets exactly the server's bindings, migrations, vars and secret", async () => {
-    const r = await cli([...setupArgs, "--subdomain", "acme-test"]);
-    expect(r.code, out(r)).toBe(0);
+  test("--subdomain registers it; the Worker gets exactly the server's bindings, migrations, vars and secret; the dashboard's failed deploy is named and exits 1", async () => {
+    // The dashboard's script upload fails once, after the server's deploy succeeded.
+    api.faults.push({
+      method: "PUT",
+      path: new RegExp(`/workers/scripts/${DASHBOARD}$`),
+      status: 400,
+      code: 10194,
+      message: "injected upload failure",
+      times: 1,
+    });
+    const access = ["--access-team-domain", `https://${ACCESS.teamDomain}/`, "--access-aud", ACCESS.aud];
+    const r = await cli([...setupArgs, "--subdomain", "acme-test", "--dashboard", ...access]);
+    expect(r.code, out(r)).toBe(1);
+    expect(r.stderr).toContain(
+      `The server Worker ${WORKER} is deployed, but the dashboard Worker ${DASHBOARD} is not: wrangler deploy -c dashboard/wrangler.jsonc failed`,
+    );
+    expect(r.stderr).toContain("injected upload failure [code: 10194]");
+    expect(r.stderr).toMatch(/→ .*re-run setup/);
+    expect(dashboard()?.uploads ?? []).toEqual([]);
+    // Its assets went up before the failed upload (the next run sends none again).
+    expect(api.state.assetStore.size).toBe(builtAssets().size);
     expect(api.unknown).toEqual([]);
     expect(api.state.subdomain).toBe("acme-test");
     expect(r.stdout).toContain(`Deployed to https://${WORKER}.acme-test.workers.dev`);
@@ -108,13 +149,27 @@ describe("setup / upgrade / destroy against the Cloudflare API double", { timeou
     // The first project is stored in the PROJECTS namespace.
     expect(JSON.parse(projectsNs().values.get("project:app")!.toString())).toMatchObject({ name: "app" });
     expect(stateFile().migrationTag).toBe(migrations.at(-1)!.tag);
+    expect(stateFile().dashboard).toEqual({
+      worker: DASHBOARD,
+      accessTeamDomain: ACCESS.teamDomain,
+      accessAud: ACCESS.aud,
+      deployed: false,
+    });
   });
 
-  test("a re-run reuses every resource, the project and the ADMIN_TOKEN", async () => {
+  test("a re-run reuses every resource, the project and the ADMIN_TOKEN, and finishes the dashboard with the recorded Access settings", async () => {
     const before = { creates: creates(), token: adminToken(), project: projectsNs().values.get("project:app")! };
     const uploads = script().uploads.length;
+    const sent = assetUploads();
     const r = await cli(setupArgs);
     expect(r.code, out(r)).toBe(0);
+    expect(r.stdout).toContain("dashboard: kept from the earlier setup");
+    expect(r.stdout).toContain(`Deployed the dashboard to https://${DASHBOARD}.acme-test.workers.dev`);
+    expect(r.stdout).toContain(`Dashboard access: only requests that Cloudflare Access (${ACCESS.teamDomain})`);
+    expectDashboardDeployed();
+    expect(assetUploads()).toBe(sent);
+    expect(dashboard()!.uploads.length).toBe(1);
+    expect(stateFile().dashboard).toMatchObject({ worker: DASHBOARD, deployed: true });
     expect(creates()).toEqual(before.creates);
     expect(r.stdout).toContain('found project "app" (reused; its keys are unchanged)');
     expect(r.stdout).toContain(`reused     KV namespace ${WORKER}-projects`);
@@ -125,7 +180,7 @@ describe("setup / upgrade / destroy against the Cloudflare API double", { timeou
     expect(api.unknown).toEqual([]);
   });
 
-  test("upgrade from a Worker on the first migration applies the newer ones in order, and loses nothing", async () => {
+  test("upgrade from a Worker on the first migration applies the newer ones in order, loses nothing, redeploys the dashboard", async () => {
     expect(migrations.length).toBeGreaterThan(1);
     // As if the deployed Worker came from a server version that had only the first migration.
     script().migrationTag = migrations[0]!.tag;
@@ -138,6 +193,9 @@ describe("setup / upgrade / destroy against the Cloudflare API double", { timeou
 
     const r = await cli(["upgrade", "--dir", dir]);
     expect(r.code, out(r)).toBe(0);
+    // The dashboard is redeployed with the same binding, vars and assets.
+    expect(dashboard()!.uploads.length).toBe(2);
+    expectDashboardDeployed();
     const rest = migrations.slice(1);
     expect(r.stdout).toContain(`Applies ${rest.map((m) => m.tag).join(", ")} in this order`);
     expect(script().uploads.at(-1)!.migrations).toEqual({
@@ -157,22 +215,27 @@ describe("setup / upgrade / destroy against the Cloudflare API double", { timeou
     );
   });
 
-  test("destroy asks first; a non-empty bucket stops it clearly; running it again finishes", async () => {
+  test("destroy asks first, deletes the dashboard before the server; a non-empty bucket stops it clearly; running it again finishes", async () => {
     const refused = await cli(["destroy", "--dir", dir]);
     expect(refused.code, out(refused)).toBe(1);
     expect(refused.stderr).toContain("destroy needs a confirmation");
     expect(api.state.scripts.has(WORKER)).toBe(true);
+    expect(dashboard()).toBeDefined();
 
     api.state.r2.get(`${WORKER}-segments`)!.objects = 3;
     const stuck = await cli(["destroy", "--dir", dir, "--yes"]);
     expect(stuck.code, out(stuck)).toBe(1);
     expect(stuck.stderr).toContain(`R2 bucket ${WORKER}-segments (sealed segments) is not empty`);
+    // The dashboard went first (wrangler refuses to delete a Worker another one binds).
+    expect(stuck.stdout).toMatch(new RegExp(`deleted dashboard Worker ${DASHBOARD}[^]*deleted Worker ${WORKER}`));
+    expect(dashboard()).toBeUndefined();
     expect(api.state.scripts.has(WORKER)).toBe(false);
     expect([...api.state.kv.values()].some((n) => n.title.startsWith(`${WORKER}-`))).toBe(false);
 
     api.state.r2.get(`${WORKER}-segments`)!.objects = 0;
     const done = await cli(["destroy", "--dir", dir, "--confirm", "true"]);
     expect(done.code, out(done)).toBe(0);
+    expect(done.stdout).toContain(`already gone: dashboard Worker ${DASHBOARD}`);
     expect(done.stdout).toContain(`already gone: Worker ${WORKER}`);
     expect(done.stdout).toContain(`deleted R2 bucket ${WORKER}-segments`);
     // Only this deployment's resources went; the account's others are untouched.

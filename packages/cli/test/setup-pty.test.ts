@@ -1,6 +1,7 @@
 /**
  * The wizard on a real pseudo-terminal (util-linux `script`): answering the
- * prompts with keys, and Ctrl-C at a prompt, which exits 0 with one line.
+ * prompts with keys (the dashboard and its Access questions included), and
+ * Ctrl-C at a prompt, which exits 0 with one line.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,11 +20,16 @@ describe("setup on a terminal", () => {
   test("answers every prompt from the keyboard", async () => {
     const pty = new PtyProcess(command, { ...install.env, npm_config_user_agent: "pnpm/10 node/v20" }, root);
     await pty.waitFor("Components");
-    pty.type(KEY.down + KEY.space + KEY.enter); // add "Proxy files" to the preselected server
+    // add "Proxy files" and "Dashboard" to the preselected server
+    pty.type(KEY.down + KEY.space + KEY.down + KEY.space + KEY.enter);
     await pty.waitFor("Worker name");
     pty.type(KEY.enter); // durable-streams-edge
     await pty.waitFor("Workspace directory");
     pty.type(KEY.enter); // ./durable-streams-edge
+    await pty.waitFor("Cloudflare Access team domain");
+    pty.type(KEY.enter); // empty: set up later
+    await pty.waitFor("AUD tag");
+    pty.type(KEY.enter);
     await pty.waitFor("Package manager");
     pty.type(KEY.enter); // pnpm (detected)
     await pty.waitFor("Name of the first project");
@@ -35,6 +41,10 @@ describe("setup on a terminal", () => {
     const ws = join(root, "durable-streams-edge");
     expect(existsSync(join(ws, "proxy", "Dockerfile"))).toBe(true);
     expect(existsSync(join(ws, "dist", "index.js"))).toBe(true);
+    // The dashboard's config is written and its Worker bundles (local mode deploys nothing).
+    expect(existsSync(join(ws, "dashboard", "wrangler.jsonc"))).toBe(true);
+    expect(existsSync(join(ws, "dist", "dashboard", "index.js"))).toBe(true);
+    expect(pty.text).toContain("The dashboard bundles too");
     expect(pty.text).toContain('created project "chat');
     expect(pty.text).toMatch(/TOKEN=[\w-]+\.[\w-]+\.[\w-]+/);
   });

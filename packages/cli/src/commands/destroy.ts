@@ -1,6 +1,7 @@
 /**
- * `destroy`: removes what setup created for a workspace — the Worker (with
- * its Durable Objects' data), its queues, KV namespaces and R2 buckets —
+ * `destroy`: removes what setup created for a workspace — the dashboard
+ * Worker, the server Worker (with its Durable Objects' data), its queues, KV
+ * namespaces and R2 buckets —
  * after a confirmation (`--yes` or `--confirm true` answer it in CI). Each
  * deletion treats "already gone" as done, so a destroy that stopped half-way
  * (a non-empty bucket, a network error) is finished by running it again.
@@ -33,7 +34,12 @@ export function deletions(state: WorkspaceState, dir: string): Deletion[] {
     label,
     call: { args, cwd: dir, hint, allowFailure: true },
   });
+  // The dashboard first: its service binding to the server makes wrangler refuse to delete the server.
+  const dash = state.dashboard
+    ? [d(`dashboard Worker ${state.dashboard.worker}`, ["delete", "--name", state.dashboard.worker])]
+    : [];
   return [
+    ...dash,
     d(`Worker ${state.worker} (and every stream stored in its Durable Objects)`, ["delete", "--name", state.worker]),
     ...state.resources.queues.map((q) => d(`queue ${q.name}`, ["queues", "delete", q.name])),
     ...state.resources.kv

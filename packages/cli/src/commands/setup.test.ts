@@ -271,17 +271,16 @@ describe("setup (remote, wrangler recorded)", () => {
     expect((err as CliError).hint).toMatch(/--name/);
   });
 
-  test("the dashboard, asked for while its package does not exist, is 'not available yet' before anything changes", async () => {
+  test("the dashboard, asked for while its package is missing, is 'not available' before anything changes", async () => {
     const w = new WranglerRecorder([
       { cmd: "--version", stdout: "4.86.0" },
       { cmd: "whoami --json", stdout: WHOAMI },
     ]);
     const flags = { components: "server,dashboard", dir: workspace() };
-    const err = await setup(commandContext({ wrangler: w, ui: new ScriptedUi(), yes: true, flags })).catch(
-      (e: unknown) => e,
-    );
-    expect((err as CliError).message).toMatch(/^The dashboard is not available yet/);
-    expect((err as CliError).hint).toMatch(/leave it out of --components/);
+    const ctx = commandContext({ wrangler: w, ui: new ScriptedUi(), yes: true, flags, findDashboard: () => undefined });
+    const err = await setup(ctx).catch((e: unknown) => e);
+    expect((err as CliError).message).toMatch(/^The dashboard is not available/);
+    expect((err as CliError).hint).toMatch(/--no-dashboard/);
     expect(w.commands).toEqual(["--version", "whoami --json"]);
   });
 });

@@ -32,6 +32,7 @@ export function setupContext(ctx: CommandContext): SetupContext {
   const local = enabled(ctx, "local");
   const flags = { ...ctx.flags };
   const serverSpec = setting(ctx, "server-spec", ENV.serverSpec);
+  const dashboardSpec = setting(ctx, "dashboard-spec", ENV.dashboardSpec);
   if (flags["no-deploy"] === true) flags.deploy = "false";
   return {
     ...ctx,
@@ -41,6 +42,7 @@ export function setupContext(ctx: CommandContext): SetupContext {
     showSecrets: enabled(ctx, "show-secrets"),
     specs: {
       ...(serverSpec ? { server: serverSpec } : {}),
+      ...(dashboardSpec ? { dashboard: dashboardSpec } : {}),
       wrangler: setting(ctx, "wrangler-spec", ENV.wranglerSpec) ?? "4.86.0",
     },
     worker: "durable-streams-edge",
@@ -49,6 +51,7 @@ export function setupContext(ctx: CommandContext): SetupContext {
     packageManager: detectPackageManager(ctx.env.npm_config_user_agent),
     files: [],
     deployed: false,
+    dashboardDeployed: false,
   };
 }
 
@@ -57,6 +60,7 @@ export async function setup(ctx: CommandContext): Promise<void> {
   const s = setupContext(ctx);
   ctx.ui.intro(`durable-streams-edge setup${s.local ? " (local)" : ""}`);
   await runPhases(s, SETUP_PHASES);
+  if (s.dashboardError) throw s.dashboardError;
   ctx.ui.outro(
     s.local ? "Local setup done." : s.deployed ? "Deployed. Happy streaming!" : "Set up; deploy when ready.",
   );

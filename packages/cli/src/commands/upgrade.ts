@@ -58,9 +58,13 @@ export async function upgrade(ctx: CommandContext): Promise<void> {
     deploy: "true",
     ...(state.accountId ? { "account-id": state.accountId } : {}),
     ...(state.packageManager ? { "package-manager": state.packageManager } : {}),
+    ...(state.dashboard
+      ? { "access-team-domain": state.dashboard.accessTeamDomain, "access-aud": state.dashboard.accessAud }
+      : {}),
   };
   const s = setupContext({ ...ctx, flags: { ...recorded, ...ctx.flags, name: state.worker, dir } });
   ctx.ui.intro(`durable-streams-edge upgrade: ${state.worker} (server ${state.server} → ${ctx.server.version})`);
   await runPhases(s, [preflight, components, provision, scaffoldWorkspace, migrationsPhase(state), deploy, summary]);
+  if (s.dashboardError) throw s.dashboardError;
   ctx.ui.outro("Upgraded. Projects, tokens and stored streams are as they were.");
 }

@@ -1,7 +1,8 @@
 /**
  * Step 5: deploys the workspace with its secrets (`wrangler deploy
  * --secrets-file`) and finds the Worker's URL. Local mode builds the same
- * bundle with `--dry-run`, which proves the workspace deploys.
+ * bundle with `--dry-run`, which proves the workspace deploys. The
+ * dashboard, when chosen, is deployed after the server (dashboard-deploy.ts).
  */
 import { askConfirm, askText } from "../ask.js";
 import { SECRETS_FILE } from "../scaffold.js";
@@ -13,6 +14,7 @@ import { registerSubdomain, subdomainProblem } from "../subdomain.js";
 import { failure } from "../wrangler.js";
 import { writeState } from "../workspace-state.js";
 import { ENV, Q } from "../sources.js";
+import { deployDashboard } from "./dashboard-deploy.js";
 
 const DEPLOY_HINT =
   "fix the problem above, then re-run setup (it reuses what exists) or run `npm run deploy` in the workspace";
@@ -55,6 +57,7 @@ export const deploy: Phase = {
     if (ctx.local) {
       await ctx.wrangler.run({ args: ["deploy", "--dry-run", "--outdir", "dist"], cwd: ctx.dir, hint: DEPLOY_HINT });
       ctx.ui.success("The workspace bundles (wrangler deploy --dry-run); local mode deploys nothing");
+      await deployDashboard(ctx);
       const given = ctx.flags.url ?? ctx.env[ENV.url];
       ctx.url = typeof given === "string" && given !== "" ? given.replace(/\/+$/, "") : "http://127.0.0.1:8787";
       return;
@@ -73,5 +76,7 @@ export const deploy: Phase = {
     ctx.ui.success(`Deployed${ctx.url ? ` to ${ctx.url}` : ""}`);
     // The deployed Worker now carries the last migration of the config it was built from.
     writeState(ctx, { migrationTag: ctx.server.config.migrations?.at(-1)?.tag });
+    // Only now: the dashboard's service binding needs the server Worker to exist.
+    await deployDashboard(ctx);
   },
 };

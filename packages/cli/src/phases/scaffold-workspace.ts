@@ -3,6 +3,7 @@
  * token of an earlier run, and installs its dependencies.
  */
 import { randomBytes } from "node:crypto";
+import { defaultDashboardSpec } from "../dashboard.js";
 import { CliError } from "../errors.js";
 import { defaultServerSpec } from "../server-package.js";
 import {
@@ -31,6 +32,15 @@ export const scaffoldWorkspace: Phase = {
       resources: ctx.resources,
       components: ctx.components,
       local: ctx.local,
+      ...(ctx.dashboard
+        ? {
+            dashboard: {
+              config: ctx.dashboard.config,
+              spec: ctx.specs.dashboard ?? defaultDashboardSpec(ctx.dashboard, ctx.packageManager),
+              access: ctx.access ?? { teamDomain: "", aud: "" },
+            },
+          }
+        : {}),
     };
     ctx.files = writeScaffold(ctx.dir, scaffoldFiles(input, { adminToken: ctx.adminToken }), ctx.components);
     writeState(ctx);

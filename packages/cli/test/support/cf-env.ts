@@ -5,6 +5,7 @@
  * a deployment must bind — parsed from the file, so new Durable Object
  * classes and migrations are expected as soon as they are added there.
  */
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readWranglerConfig, type WranglerConfig } from "../../src/server-package.js";
 import type { CloudflareApiDouble } from "./cf-api/server.js";
@@ -85,4 +86,50 @@ export function uploadedBindings(
   return bindings
     .map((b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, String(v)])))
     .sort((a, b) => a.name!.localeCompare(b.name!));
+}
+
+/** The dashboard package's directory and its own config. */
+export const DASHBOARD_DIR = join(CLI_DIR, "../dashboard");
+export function dashboardPackageConfig(): WranglerConfig {
+  return readWranglerConfig(join(DASHBOARD_DIR, "wrangler.jsonc"));
+}
+
+/** The bindings the dashboard Worker's upload must carry: its vars (Access set), its assets, SERVER → `worker`'s AdminApi. */
+export function expectedDashboardBindings(
+  worker: string,
+  access: { teamDomain: string; aud: string },
+): ExpectedBinding[] {
+  const config = dashboardPackageConfig();
+  const vars = {
+    ...config.vars,
+    ACCESS_TEAM_DOMAIN: access.teamDomain,
+    ACCESS_AUD: access.aud,
+    DASHBOARD_OPEN: "false",
+  };
+  const assets = config.assets as { binding?: string } | undefined;
+  const services = (config.services as { binding: string; entrypoint?: string }[] | undefined) ?? [];
+  return [
+    ...Object.entries(vars).map(([name, text]) => ({ type: "plain_text", name, text })),
+    ...(assets?.binding ? [{ type: "assets", name: assets.binding }] : []),
+    ...services.map((s): ExpectedBinding =>
+      s.binding === "SERVER"
+        ? { type: "service", name: "SERVER", service: worker, entrypoint: "AdminApi" }
+        : { type: "service", name: s.binding, service: String((s as Record<string, unknown>).service) },
+    ),
+  ].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The files of the dashboard's built assets directory, by "/path" (as the assets manifest names them). */
+export function builtAssets(): Map<string, Buffer> {
+  const root = join(DASHBOARD_DIR, "dist");
+  const out = new Map<string, Buffer>();
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const p = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(p);
+      else out.set(`/${p}`, readFileSync(join(root, p)));
+    }
+  };
+  walk("");
+  return out;
 }

@@ -75,6 +75,7 @@ export function offlineInstall(): { env: Record<string, string>; flags: string[]
     env: {
       npm_config_offline: "true",
       DS_EDGE_SERVER_SPEC: `link:${server}`,
+      DS_EDGE_DASHBOARD_SPEC: `link:${resolve(CLI_DIR, "../dashboard")}`,
       DS_EDGE_WRANGLER_SPEC: `link:${wrangler}`,
     },
     flags: ["--package-manager", "pnpm"],

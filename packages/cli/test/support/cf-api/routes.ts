@@ -8,6 +8,7 @@
 import { ApiError, type Answer, type ApiRequest } from "./server.js";
 import { addBucket, addKv, addQueue, newId, type AccountState } from "./state.js";
 import { scriptRoutes } from "./script-routes.js";
+import { assetRoutes } from "./asset-routes.js";
 
 /** A route: method, path with `:params`, handler. */
 export interface Route {
@@ -309,4 +310,4 @@ const queues: Route[] = [
 ];
 
 /** Every route the double answers. */
-export const routes: Route[] = [...identity, ...kv, ...r2, ...queues, ...scriptRoutes];
+export const routes: Route[] = [...identity, ...kv, ...r2, ...queues, ...scriptRoutes, ...assetRoutes];

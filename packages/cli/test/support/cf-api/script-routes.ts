@@ -1,11 +1,13 @@
 /**
  * Worker script routes of the Cloudflare API double: the multipart upload
  * (metadata with bindings, migrations, vars and secret_text bindings), the
- * script's settings and versions, workers.dev enablement, secrets, delete.
+ * script's settings and versions, workers.dev enablement, secrets, delete;
+ * service bindings must name an existing Worker, and `references` reports them.
  */
 import type { Route } from "./routes.js";
 import { ApiError, type ApiRequest } from "./server.js";
 import { newId, scriptOf, type ScriptMetadata } from "./state.js";
+import { uploadedAssets } from "./asset-routes.js";
 
 const S = "/accounts/:account/workers/scripts/:script";
 
@@ -60,8 +62,20 @@ async function upload(r: ApiRequest, deploy: boolean) {
   const f = await form(r);
   const meta = JSON.parse(String(f.get("metadata"))) as ScriptMetadata;
   const tag = migrate(r.state.scripts.get(r.params.script!)?.migrationTag, meta.migrations);
+  // Like the API: a service binding needs its target Worker to exist.
+  for (const b of meta.bindings ?? []) {
+    if (b.type === "service" && !r.state.scripts.has(String(b.service))) {
+      throw new ApiError(
+        400,
+        10143,
+        `Could not resolve service binding '${b.name}'. Target script '${String(b.service)}' not found.`,
+      );
+    }
+  }
+  const assets = uploadedAssets(r.state, meta);
   const s = scriptOf(r.state, r.params.script!);
   s.uploads.push(meta);
+  if (assets) s.assets = assets;
   s.migrationTag = tag;
   s.modules = [...f.keys()].filter((k) => k !== "metadata");
   for (const b of meta.bindings ?? []) if (b.type === "secret_text") s.secrets.set(b.name, String(b.text));
@@ -164,10 +178,16 @@ export const scriptRoutes: Route[] = [
   {
     method: "GET",
     path: `${S}/references`,
-    handle: (r) => (
-      existing(r),
-      { result: { services: { incoming: [], outgoing: [] }, durable_objects: [], dispatch_outbounds: [] } }
-    ),
+    // Incoming: the Workers whose last upload binds this one as a service (wrangler delete asks before deleting it).
+    handle: (r) => {
+      existing(r);
+      const incoming = [...r.state.scripts.values()]
+        .filter((s) =>
+          (s.uploads.at(-1)?.bindings ?? []).some((b) => b.type === "service" && b.service === r.params.script),
+        )
+        .map((s) => ({ service: s.id, environment: "production" }));
+      return { result: { services: { incoming, outgoing: [] }, durable_objects: [], dispatch_outbounds: [] } };
+    },
   },
   { method: "GET", path: "/accounts/:account/workers/tails/by-consumer/:script", handle: () => ({ result: [] }) },
   {

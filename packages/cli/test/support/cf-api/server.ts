@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ASSET_UPLOAD_PATH, isAssetSession } from "./asset-routes.js";
 import { routes, type Route } from "./routes.js";
 import { newAccountState, type AccountState } from "./state.js";
 
@@ -120,7 +121,9 @@ export async function startCloudflareApi(
       };
       const fail = (e: ApiError) =>
         send(e.status, envelope(false, { errors: [{ code: e.code, message: e.message }], result: null }));
-      if (req.headers.authorization !== `Bearer ${token}`) {
+      // Asset uploads carry the upload session's JWT instead of the API token.
+      const assetUpload = ASSET_UPLOAD_PATH.test(path) && isAssetSession(state, req.headers.authorization);
+      if (req.headers.authorization !== `Bearer ${token}` && !assetUpload) {
         return fail(new ApiError(403, 10000, "Authentication error"));
       }
       const fault = faults.find((f) => f.times > 0 && f.method === method && f.path.test(path));

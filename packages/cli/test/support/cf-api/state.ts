@@ -1,8 +1,8 @@
 /**
  * What the Cloudflare API double holds for its one account: KV namespaces
  * (with values), R2 buckets, queues and consumers, Worker scripts (their last
- * upload's metadata, migration tag, secrets and versions) and the workers.dev
- * subdomain. Tests read it to check what wrangler did, and seed it to set up
+ * upload's metadata, migration tag, secrets, versions and static assets), the
+ * account's asset store and upload sessions, and the workers.dev subdomain. Tests read it to check what wrangler did, and seed it to set up
  * a case (a taken name, many namespaces, an older migration tag).
  */
 import { randomBytes } from "node:crypto";
@@ -61,6 +61,14 @@ export interface Script {
   versions: { id: string; number: number; created_on: string }[];
   deployments: { id: string; created_on: string; versions: { version_id: string; percentage: number }[] }[];
   workersDev: boolean;
+  /** Static assets of the last upload that carried them: path → content hash (see `assetFiles`). */
+  assets?: Map<string, string>;
+}
+
+/** An assets upload session: the manifest wrangler sent and the hashes still to upload. */
+export interface AssetSession {
+  readonly manifest: Record<string, { hash: string; size: number }>;
+  readonly pending: Set<string>;
 }
 
 /** The account. */
@@ -78,6 +86,11 @@ export interface AccountState {
   readonly scripts: Map<string, Script>;
   /** List page size of the endpoints that paginate by themselves (R2, queues). */
   pageSize: number;
+  /** Uploaded asset contents by hash (the account's asset store, shared by its scripts). */
+  readonly assetStore: Map<string, Buffer>;
+  /** Upload sessions by their JWT, and completion tokens (the JWT a script upload carries) by theirs. */
+  readonly assetSessions: Map<string, AssetSession>;
+  readonly assetCompletions: Map<string, AssetSession>;
 }
 
 /** A fresh account. `subdomain` undefined → "test-sub"; null → none registered. */
@@ -93,6 +106,9 @@ export function newAccountState(accountId: string, subdomain?: string | null): A
     queues: new Map(),
     scripts: new Map(),
     pageSize: 2,
+    assetStore: new Map(),
+    assetSessions: new Map(),
+    assetCompletions: new Map(),
   };
 }
 
@@ -132,6 +148,11 @@ export function scriptOf(s: AccountState, name: string): Script {
     s.scripts.set(name, sc);
   }
   return sc;
+}
+
+/** A script's static assets with their contents, by path. */
+export function assetFiles(s: AccountState, script: Script): Map<string, Buffer | undefined> {
+  return new Map([...(script.assets ?? new Map<string, string>())].map(([p, h]) => [p, s.assetStore.get(h)]));
 }
 
 /** A new id in the API's style. */
