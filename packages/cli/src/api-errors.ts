@@ -6,7 +6,7 @@
 
 /** A recognised failure: what it is, and the next step. */
 export interface ApiProblem {
-  readonly kind: "auth" | "quota" | "taken" | "no-subdomain";
+  readonly kind: "auth" | "quota" | "taken" | "no-subdomain" | "startup";
   readonly message: string;
   readonly hint: string;
 }
@@ -37,6 +37,15 @@ export function apiProblem(output: string): ApiProblem | undefined {
       hint:
         "register one in the dashboard (Workers & Pages → your subdomain) or pass --subdomain <name> " +
         `(DS_EDGE_SUBDOMAIN) to register it from here; ${RERUN}`,
+    };
+  }
+  // 10021: the uploaded script failed validation or startup (e.g. startup CPU time
+  // "exceeded"): a problem of the code, not of the account, so checked before quotas.
+  if (codes.includes(10021)) {
+    return {
+      kind: "startup",
+      message: "Cloudflare rejected the uploaded Worker: it failed to start (validation or startup error)",
+      hint: `the lines above name the cause; fix it (or report it with those lines), ${RERUN}`,
     };
   }
   if (/\b(quota|limit (?:of|reached|exceeded)|exceeded|too many)\b/i.test(output)) {

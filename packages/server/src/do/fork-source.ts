@@ -12,7 +12,7 @@ import { offsetAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import { readFrom } from "./read.js";
 import type { AttachOk, AttachRequest, DetachRequest, RangeOk } from "./rpc-types.js";
-import { gone } from "./retention-policy.js";
+import { gone } from "./trimmed.js";
 
 /** How many forks read from this stream: references by key plus any legacy count. */
 export function forkReferences(host: StreamHost, m: StreamMeta): number {

@@ -8,8 +8,6 @@
  */
 import { failure, type Failure } from "../protocol/errors.js";
 import { parseDecimal } from "../protocol/parse.js";
-import { tokenAt, type StreamHost } from "./host.js";
-import type { StreamMeta } from "./meta.js";
 
 /** A stream's retention limits; null is "no limit". */
 export interface Retention {
@@ -138,12 +136,4 @@ export function nextAgeTrim(limits: Retention, segments: readonly AgedSegment[],
   const cutoff = now - limits.seconds * 1000;
   const next = segments.find((s) => s.sealedAt > cutoff);
   return next ? next.sealedAt + limits.seconds * 1000 : null;
-}
-
-/** 410 for a position before the retained start `start`, naming the earliest offset still stored. */
-export function gone(host: StreamHost, m: StreamMeta, start: number): Failure {
-  const earliest = tokenAt(host, m, start);
-  return failure(410, "offset_trimmed", `Offset is before the earliest retained offset ${earliest} (retention)`, {
-    [START_OFFSET_HEADER]: earliest,
-  });
 }

@@ -10,7 +10,6 @@ import { tokenAt, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import {
   applyRetention,
-  gone,
   nextAgeTrim,
   retentionTarget,
   type AgedSegment,
@@ -19,6 +18,7 @@ import {
 } from "./retention-policy.js";
 import { RETENTION_JOB, resumeTrim, TRIM_RETRY_MS, trimBefore, type TrimOptions } from "./trim.js";
 import type { ReadRequest } from "./rpc-types.js";
+import { gone } from "./trimmed.js";
 
 export { RETENTION_JOB };
 
