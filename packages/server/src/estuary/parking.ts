@@ -26,7 +26,9 @@ export function parkLaggards(host: FanoutHost, m: StreamMeta, now: number): void
     const offset = first ? (OFFSET_RE.exec(first.body.slice(0, 4096))?.[1] ?? null) : null;
     const reason = failingTooLong ? "failing" : "lagging";
     outbox.park(s.session, now, offset, reason);
-    console.error(JSON.stringify({ msg: "estuary subscriber parked", source: m.key, session: s.session, offset, reason }));
+    console.error(
+      JSON.stringify({ msg: "estuary subscriber parked", source: m.key, session: s.session, offset, reason }),
+    );
   }
 }
 
