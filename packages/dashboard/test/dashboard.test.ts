@@ -85,7 +85,7 @@ describe("pages", () => {
     );
   });
 
-  it("inspector shows sealed and hot ranges, the fork, and the lagging subscriber", async () => {
+  it("inspector shows sealed and hot ranges, the fork, and the lagging, parked subscriber", async () => {
     await open("stream/chat/room1?project=default");
     await page.locator("[data-testid=segments] tr.sealed").first().waitFor();
     expect(await page.locator("[data-testid=segments] tr.sealed").count()).toBe(12);
@@ -96,16 +96,20 @@ describe("pages", () => {
       10_000,
       "subscriber lag",
     );
+    expect(await text("[data-testid=subscribers] .badge.parked")).toMatch(/^parked .+ \(failing\), missed from \d/);
     await open("stream/chat/room1-fork?project=default");
     await page.locator("[data-testid=fork-parent] a", { hasText: "chat/room1" }).waitFor();
   });
 
-  it("estuary shows the session, its subscription and its lag", async () => {
+  it("estuary shows the session, its subscription, its lag, and that it is parked", async () => {
     await open("estuary?project=default");
     const row = page.locator("[data-testid=sessions] tr[data-name='tab-1']");
     await row.waitFor();
     await eventually(async () => /chat\/room1 \([1-9]/.test(await row.innerText()), 10_000, "session lag");
-    expect(await text("[data-testid=lagging]")).toContain("chat/room1");
+    expect(await row.innerText()).toContain("parked");
+    const lagging = page.locator("[data-testid=lagging] tr", { hasText: "tab-1" });
+    expect(await lagging.innerText()).toContain("chat/room1");
+    expect(await lagging.locator(".badge.parked").innerText()).toMatch(/^parked .+ \(failing\), missed from \d/);
   });
 });
 

@@ -32,7 +32,7 @@ interface Inspected {
 }
 interface SessionAnswer {
   session: { estuaryId: string };
-  subscriptions: { stream: string; lag: number | null }[];
+  subscriptions: { stream: string; lag: number | null; parked: unknown }[];
 }
 
 async function adminAt(base: string, path: string): Promise<Response> {
@@ -107,7 +107,7 @@ describe("stream inspection", () => {
     );
     expect(sessions.streams.map((x) => x.name)).toEqual([`${run}-tab`]);
     const one = (await (await admin(`/default/sessions/${run}-tab`)).json()) as SessionAnswer;
-    expect(one.subscriptions).toEqual([{ stream: `${run}-src`, lag: 0 }]);
+    expect(one.subscriptions).toEqual([{ stream: `${run}-src`, lag: 0, parked: null }]);
     expect(one.session.estuaryId).toBe(`${run}-tab`);
   });
 });

@@ -28,3 +28,16 @@ export function ago(ms: number | null | undefined): string {
 export function num(n: number | null | undefined): string {
   return n === null || n === undefined ? "–" : n.toLocaleString("en-US");
 }
+
+/** A subscriber's parked state as the server's inspection reports it (docs/estuary.md). */
+export interface Parked {
+  at: number;
+  reason: string | null;
+  fromOffset: string | null;
+}
+
+/** "parked 12 s ago (failing), missed from <offset>". */
+export function parkedText(p: Parked): string {
+  const from = p.fromOffset ? `, missed from ${p.fromOffset}` : "";
+  return `parked ${ago(p.at)} (${p.reason ?? "reason unknown"})${from}`;
+}

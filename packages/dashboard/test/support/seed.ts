@@ -2,7 +2,8 @@
  * Real data for the dashboard tests and screenshots, written straight to the
  * server: a stream long enough to seal many small segments (the test server
  * seals every 4 messages), a fork of it, expiring text streams, and an estuary
- * session whose session stream refuses appends, so it lags behind its source.
+ * session whose session stream refuses appends, so it lags behind its source
+ * and is soon parked (ESTUARY_PARK_AFTER_MS in stack.ts).
  */
 import { ADMIN_TOKEN } from "./stack.js";
 
@@ -87,5 +88,14 @@ export async function seed(server: string): Promise<void> {
     },
     20_000,
     "chat/room1 sealed into 12 segments",
+  );
+  // Failing deliveries are retried after 1 s, 2 s, ...: the source parks tab-1 within a few seconds.
+  await eventually(
+    async () => {
+      const s = (await inspect(server, "chat/room1")).stream as { estuary: { subscribers: { parked: unknown }[] } };
+      return s.estuary.subscribers.some((x) => x.parked !== null);
+    },
+    20_000,
+    "tab-1 parked",
   );
 }

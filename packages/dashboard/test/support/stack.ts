@@ -163,7 +163,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Server vars of the test: small segments so a few appends seal, the open default project, a root token. */
+/** Server vars of the test: small segments so a few appends seal, the open default project, a root token, quick parking. */
 const SERVER_VARS: Record<string, string> = {
   DEFAULT_PROJECT_OPEN: "true",
   ADMIN_TOKEN,
@@ -174,6 +174,8 @@ const SERVER_VARS: Record<string, string> = {
   DEBUG_ENDPOINTS: "true",
   SSE_CLOSE_AFTER_MS: "20000",
   SSE_KEEPALIVE_MS: "2000",
+  // The seeded session that refuses appends is parked after 1 s of failures (the shortest allowed).
+  ESTUARY_PARK_AFTER_MS: "1000",
 };
 
 /** Starts the server, then the dashboard bound to it, with Access pointed at a local JWKS. */

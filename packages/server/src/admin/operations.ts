@@ -88,12 +88,19 @@ export function listSessions(env: Env, project: string, o: ListOptions): Promise
   return listStreams(env, project, { ...o, kind: "session" });
 }
 
+/** One subscription of a session as the source sees it: lag in outbox rows, and parked state (null: not parked). */
+export interface SessionSubscription {
+  stream: string;
+  lag: number | null;
+  parked: Inspection["estuary"]["subscribers"][number]["parked"];
+}
+
 /** One session: its subscriptions, each with the session's lag behind that source. */
 export async function inspectSession(
   env: Env,
   project: string,
   estuaryId: string,
-): Promise<{ session: SessionView; subscriptions: { stream: string; lag: number | null }[] } | Failure> {
+): Promise<{ session: SessionView; subscriptions: SessionSubscription[] } | Failure> {
   const bad = badName(project, estuaryId);
   if (bad) return bad;
   const key = sessionKey(project, estuaryId);
@@ -104,7 +111,7 @@ export async function inspectSession(
     subs.map(async (s) => {
       const i = await env.STREAMS.get(env.STREAMS.idFromName(`${project}/${s.stream}`)).inspect();
       const mine = i?.estuary.subscribers.find((x) => x.session === key || x.session === estuaryId);
-      return { stream: s.stream, lag: mine ? mine.lag : null };
+      return { stream: s.stream, lag: mine ? mine.lag : null, parked: mine ? mine.parked : null };
     }),
   );
   return { session: r.session, subscriptions: lags };

@@ -53,10 +53,18 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
   );
   const hotStart = segs.filter((s) => s.sealed === 1).at(-1)?.end_pos ?? ownStart(m);
   const lastId = rows<{ last_id: number }>(v.sql, "SELECT last_id FROM estuary_state WHERE id = 1")[0]?.last_id ?? 0;
-  const subs = rows<{ session: string; acked: number; queued: number; since: number; created_at: number }>(
-    v.sql,
-    `SELECT session, acked, queued, since, created_at FROM estuary_subscribers ORDER BY session LIMIT ${LIMIT}`,
-  );
+  // `*`: the parking columns are added in place (estuary/outbox-store.ts) and may be missing on an old table.
+  const subs = rows<{
+    session: string;
+    acked: number;
+    queued: number;
+    since: number;
+    created_at: number;
+    failing_since?: number;
+    parked_at?: number;
+    parked_offset?: string | null;
+    parked_reason?: string | null;
+  }>(v.sql, `SELECT * FROM estuary_subscribers ORDER BY session LIMIT ${LIMIT}`);
   // A fork's reference is `instance:project/name` (do/fork-links.ts); the name is what an operator needs.
   const forkRows = rows<{ ref: string; fork_offset: string; since: number }>(
     v.sql,
@@ -122,6 +130,12 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
         lag: Math.max(0, lastId - Math.max(s.acked, s.since)),
         queued: s.queued === 1,
         subscribedAt: s.created_at,
+        /** When its deliveries began failing (null: not failing). */
+        failingSince: s.failing_since ? s.failing_since : null,
+        /** Parked (docs/estuary.md): since when, why ("failing" or "lagging"), and the first message it missed. */
+        parked: s.parked_at
+          ? { at: s.parked_at, reason: s.parked_reason ?? null, fromOffset: s.parked_offset ?? null }
+          : null,
       })),
     },
     live: { feeds: v.feeds, readers: v.readers },

@@ -12,7 +12,7 @@ import { decideProducer, type ProducerState } from "../protocol/producer.js";
 import { Budget } from "./bounded.js";
 import { deliverRows } from "./deliver.js";
 import { Fanout, QUEUE_STALE_MS, type FanoutHost, type FanoutMessage } from "./fanout.js";
-import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
+import type { Outbox, OutboxRow, ParkReason, Subscriber } from "./outbox-store.js";
 
 /** The in-memory outbox. */
 class MemoryOutbox implements Outbox {
@@ -46,6 +46,7 @@ class MemoryOutbox implements Outbox {
       failingSince: 0,
       parkedAt: 0,
       parkedOffset: null,
+      parkedReason: null,
       notified: false,
     });
   }
@@ -90,8 +91,8 @@ class MemoryOutbox implements Outbox {
   markQueued(sessions: readonly string[], now: number): void {
     for (const k of sessions) this.patch(k, { queuedAt: now });
   }
-  park(session: string, now: number, offset: string | null): void {
-    this.patch(session, { parkedAt: now, parkedOffset: offset, notified: false, queuedAt: 0 });
+  park(session: string, now: number, offset: string | null, reason: ParkReason): void {
+    this.patch(session, { parkedAt: now, parkedOffset: offset, parkedReason: reason, notified: false, queuedAt: 0 });
     this.trim();
   }
   unnotified(limit: number): Subscriber[] {
@@ -108,6 +109,7 @@ class MemoryOutbox implements Outbox {
       acked: this.last,
       parkedAt: 0,
       parkedOffset: null,
+      parkedReason: null,
       attempts: 0,
       retryAt: 0,
       failingSince: 0,
@@ -462,7 +464,10 @@ describe("fan-out driver", () => {
     publish(host, fanout, [2]);
     await fanout.settled();
     expect(host.outbox.stats()).toMatchObject({ outboxRows: 0, parked: 1 });
-    expect(host.outbox.get("p/b")!.parkedOffset).toBe("0000000000000000_0000000000000000");
+    expect(host.outbox.get("p/b")!).toMatchObject({
+      parkedOffset: "0000000000000000_0000000000000000",
+      parkedReason: "failing",
+    });
     expect(host.parkedNotices).toEqual(["p/b from src at 0000000000000000_0000000000000000"]);
     expect(host.session("p/a").data()).toEqual([1, 2]);
     // Parked subscribers get nothing and hold nothing.
@@ -488,6 +493,7 @@ describe("fan-out driver", () => {
     for (let i = 0; i < 5; i++) publish(host, fanout, [i]);
     await fanout.settled();
     expect(host.outbox.get("p/b")!.parkedAt).toBeGreaterThan(0);
+    expect(host.outbox.get("p/b")!.parkedReason).toBe("lagging");
     expect(host.outbox.stats()).toMatchObject({ outboxRows: 0, parked: 1 });
   });
 });

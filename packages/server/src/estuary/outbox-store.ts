@@ -36,7 +36,11 @@ const ADDED_COLUMNS: readonly [string, string][] = [
   ["parked_at", "INTEGER NOT NULL DEFAULT 0"],
   ["parked_offset", "TEXT"],
   ["notified", "INTEGER NOT NULL DEFAULT 0"],
+  ["parked_reason", "TEXT"],
 ];
+
+/** Why a subscriber was parked: its deliveries failed for too long, or it fell too many rows behind. */
+export type ParkReason = "failing" | "lagging";
 
 /** One subscriber of the source. `since` is the last outbox id before it subscribed. */
 export interface Subscriber {
@@ -54,6 +58,8 @@ export interface Subscriber {
   readonly parkedAt: number;
   /** The source offset of the first message it did not get. */
   readonly parkedOffset: string | null;
+  /** Why it was parked (null when not parked, or parked before reasons were kept). */
+  readonly parkedReason: ParkReason | null;
   /** Whether the session has been told that it is parked. */
   readonly notified: boolean;
 }
@@ -77,6 +83,7 @@ type SubRow = {
   failing_since: number;
   parked_at: number;
   parked_offset: string | null;
+  parked_reason: string | null;
   notified: number;
 };
 
@@ -91,6 +98,7 @@ const toSub = (r: SubRow): Subscriber => ({
   failingSince: r.failing_since,
   parkedAt: r.parked_at,
   parkedOffset: r.parked_offset,
+  parkedReason: r.parked_reason === "failing" || r.parked_reason === "lagging" ? r.parked_reason : null,
   notified: r.notified === 1,
 });
 
@@ -295,11 +303,13 @@ export class OutboxStore {
   }
 
   /** Parks a subscriber: it stops holding outbox rows; `offset` is the first message it misses. */
-  park(session: string, now: number, offset: string | null): void {
+  park(session: string, now: number, offset: string | null, reason: ParkReason): void {
     this.sql.exec(
-      "UPDATE estuary_subscribers SET parked_at = ?, parked_offset = ?, notified = 0, queued_at = 0 WHERE session = ?",
+      `UPDATE estuary_subscribers SET parked_at = ?, parked_offset = ?, parked_reason = ?, notified = 0, queued_at = 0
+         WHERE session = ?`,
       now,
       offset,
+      reason,
       session,
     );
     this.trim();
@@ -328,7 +338,8 @@ export class OutboxStore {
     const last = this.lastId();
     this.sql.exec(
       `UPDATE estuary_subscribers SET since = ?, acked = ?, queued = ?, queued_at = 0, attempts = 0, retry_at = 0,
-         failing_since = 0, parked_at = 0, parked_offset = NULL, notified = 0 WHERE session = ?`,
+         failing_since = 0, parked_at = 0, parked_offset = NULL, parked_reason = NULL, notified = 0
+         WHERE session = ?`,
       last,
       last,
       last,

@@ -24,8 +24,11 @@ export function parkLaggards(host: FanoutHost, m: StreamMeta, now: number): void
     const first = outbox.rowsAfter(s.acked, 1, Infinity)[0];
     // The row's first envelope names the first message it misses (a JSON key, so never inside a string).
     const offset = first ? (OFFSET_RE.exec(first.body.slice(0, 4096))?.[1] ?? null) : null;
-    outbox.park(s.session, now, offset);
-    console.error(JSON.stringify({ msg: "estuary subscriber parked", source: m.key, session: s.session, offset }));
+    const reason = failingTooLong ? "failing" : "lagging";
+    outbox.park(s.session, now, offset, reason);
+    console.error(
+      JSON.stringify({ msg: "estuary subscriber parked", source: m.key, session: s.session, offset, reason }),
+    );
   }
 }
 

@@ -1,13 +1,13 @@
 /** Estuary: sessions with their subscriptions and lag, publish rate, fan-out latency, delivery success. */
 import { rpc, type Page, type Point } from "../api.js";
 import { Chart, ErrorBox, Panel } from "../components.js";
-import { ago, num } from "../format.js";
+import { ago, num, parkedText, type Parked } from "../format.js";
 import { useLoad } from "../hooks.js";
 import { href } from "../router.js";
 
 interface SessionDetail {
   session: { estuaryId: string; owner: string; expiresAt: string; subscriptions: { stream: string }[] };
-  subscriptions: { stream: string; lag: number | null }[];
+  subscriptions: { stream: string; lag: number | null; parked: Parked | null }[];
 }
 
 const SHOWN = 25;
@@ -34,7 +34,7 @@ export function Estuary(props: { project: string }) {
   const rate = deliveries + failures === 0 ? null : (100 * deliveries) / (deliveries + failures);
   const rows = (details.data ?? []).filter((d): d is SessionDetail => d !== null);
   const lagging = rows.flatMap((d) =>
-    d.subscriptions.filter((s) => (s.lag ?? 0) > 0).map((s) => ({ id: d.session.estuaryId, ...s })),
+    d.subscriptions.filter((s) => (s.lag ?? 0) > 0 || s.parked).map((s) => ({ id: d.session.estuaryId, ...s })),
   );
   return (
     <div>
@@ -64,7 +64,7 @@ export function Estuary(props: { project: string }) {
           <Chart title="Largest subscriber lag" points={pts} field="subscriberLag" />
         </div>
       </Panel>
-      <Panel title="Lagging subscribers">
+      <Panel title="Lagging or parked subscribers">
         <table class="list" data-testid="lagging">
           <tbody>
             {lagging.map((l) => (
@@ -74,6 +74,7 @@ export function Estuary(props: { project: string }) {
                   <a href={href("stream", p, l.stream)}>{l.stream}</a>
                 </td>
                 <td>lag {num(l.lag)}</td>
+                <td>{l.parked ? <span class="badge parked">{parkedText(l.parked)}</span> : "delivering"}</td>
               </tr>
             ))}
           </tbody>
@@ -102,7 +103,7 @@ export function Estuary(props: { project: string }) {
                   <td>
                     {d?.subscriptions.map((x) => (
                       <span class="sub">
-                        {x.stream} ({x.lag ?? "?"})
+                        {x.stream} ({x.lag ?? "?"}){x.parked ? " parked" : ""}
                       </span>
                     ))}
                   </td>

@@ -1,7 +1,7 @@
 /** Stream inspector: metadata, hot vs sealed ranges, producers, forks, estuary subscribers, live readers, messages. */
 import { rpc, type Entry, type Point } from "../api.js";
 import { Copy, ErrorBox, Panel } from "../components.js";
-import { ago, bytes, num } from "../format.js";
+import { ago, bytes, num, parkedText, type Parked } from "../format.js";
 import { useLoad } from "../hooks.js";
 import { href } from "../router.js";
 import { Badges } from "./streams.js";
@@ -32,7 +32,16 @@ interface Inspection {
   segments: Segment[];
   producers: { count: number; list: { id: string; epoch: number; seq: number; lastSeen: number }[] };
   fork: { parent: string | null; offset: string | null; forks: number };
-  estuary: { subscribers: { session: string; acked: number; lag: number; queued: boolean }[] };
+  estuary: {
+    subscribers: {
+      session: string;
+      acked: number;
+      lag: number;
+      queued: boolean;
+      failingSince: number | null;
+      parked: Parked | null;
+    }[];
+  };
   live: { feeds: number };
 }
 
@@ -194,6 +203,15 @@ export function Inspector(props: { project: string; name: string }) {
                   <td>{x.session}</td>
                   <td>lag {num(x.lag)}</td>
                   <td>{x.queued ? "queued" : ""}</td>
+                  <td>
+                    {x.parked ? (
+                      <span class="badge parked">{parkedText(x.parked)}</span>
+                    ) : x.failingSince ? (
+                      `failing since ${ago(x.failingSince)}`
+                    ) : (
+                      ""
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
