@@ -8,6 +8,7 @@ import type { RateLimitDO } from "./auth/rate-limit-do.js";
 import type { FanoutMessage } from "./estuary/fanout.js";
 import type { CatalogShardDO } from "./catalog/catalog-shard-do.js";
 import type { MetricsDO } from "./metrics/metrics-do.js";
+import type { SubscriptionDO } from "./subscriptions/subscription-do.js";
 
 /** The Worker's environment (bindings + vars). */
 export interface Env {
@@ -60,6 +61,10 @@ export interface Env {
   CATALOG_SHARDS?: string;
   CATALOG_STATS_INTERVAL_MS?: string;
   METRICS_FLUSH_MS?: string;
+  /** PROTOCOL.md §6–7 subscriptions (docs/subscriptions.md); without the binding the `__ds` routes are 501. */
+  SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionDO>;
+  /** Dev-only: "true" lets webhooks target loopback (http://localhost, 127.0.0.0/8, ::1). */
+  SUBSCRIPTIONS_ALLOW_LOOPBACK?: string;
 }
 
 /** Validated server configuration. */
@@ -82,6 +87,8 @@ export interface Config {
   readonly hotStorageLimitBytes: number;
   /** How long an edge isolate trusts a stream's segment head (ms); see cold/edge-reader.ts. */
   readonly segmentHeadCacheMs: number;
+  /** Webhooks may target loopback addresses (local development only). */
+  readonly subscriptionsAllowLoopback: boolean;
 }
 
 /** Reads an integer var, or throws a message that says which setting to fix. */
@@ -95,6 +102,14 @@ export function intVar(env: Env, name: keyof Env, fallback: number, min: number,
     );
   }
   return n;
+}
+
+/** Reads a "true"/"false" var (absent: false), or throws a message that says which setting to fix. */
+function boolVar(env: Env, name: keyof Env): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new Error(`Invalid ${name}="${String(raw)}": set it to "true" or "false" in wrangler.jsonc "vars"`);
 }
 
 const MiB = 1024 * 1024;
@@ -163,6 +178,7 @@ export function readConfig(env: Env): Config {
     segmentMaxMessages: intVar(env, "SEGMENT_MAX_MESSAGES", 100_000, 1, 1_000_000),
     hotStorageLimitBytes: intVar(env, "HOT_STORAGE_LIMIT_BYTES", 9 * 1024 ** 3, 64 * 1024, 10 * 1000 ** 3),
     segmentHeadCacheMs: intVar(env, "SEGMENT_HEAD_CACHE_MS", 5_000, 0, 300_000),
+    subscriptionsAllowLoopback: boolVar(env, "SUBSCRIPTIONS_ALLOW_LOOPBACK"),
   };
   checkMemoryBudget(config);
   cache.set(env, config);
