@@ -117,6 +117,11 @@ async function route(c: Ctx, project: string, root: string, rest: string[]): Pro
       "cache-control": "public, max-age=300",
     });
   }
+  if (rest.length === 2 && rest[0] === "keys" && rest[1] === "rotate" && method === "POST") {
+    // A new active signing key now; the old one stays published for a day (keys.ts).
+    await authorize(c, project, "manage", null);
+    return c.json({ kid: await registryStub(env, project).regRotate() }, 200, { "cache-control": "no-store" });
+  }
   if (rest[0] !== "subscriptions" || rest[1] === undefined) {
     throw new HttpError(failure(404, "not_found", "No such subscription API"));
   }

@@ -23,7 +23,6 @@ export class SubscriptionDO extends DurableObject<Env> {
   private readonly sub: Subscription;
   private readonly store: SubStore;
   private registryTables: { reg: Registry; keys: KeyStore } | null = null;
-  private key: { value: SigningKey; at: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -34,7 +33,7 @@ export class SubscriptionDO extends DurableObject<Env> {
       store,
       now: () => Date.now(),
       setAlarm: (at) => void ctx.storage.setAlarm(at),
-      signingKey: () => this.cachedKey(store.row()!.project),
+      signingKey: () => this.activeKey(store.row()!.project),
       register: (row, old) => this.register(row, old),
       unregister: (row) => this.register(row, row.config, true),
       streamTail: async (path, subId) => {
@@ -46,12 +45,9 @@ export class SubscriptionDO extends DurableObject<Env> {
     });
   }
 
-  private async cachedKey(project: string): Promise<SigningKey> {
-    // Re-read now and then so a rotation reaches deliveries.
-    if (this.key && Date.now() - this.key.at < 60_000) return this.key.value;
-    const value = await registryStub(this.env, project).regSigningKey();
-    this.key = { value, at: Date.now() };
-    return value;
+  /** Read from the registry for every delivery (one call; deliveries are rare), so a rotation applies at once. */
+  private activeKey(project: string): Promise<SigningKey> {
+    return registryStub(this.env, project).regSigningKey();
   }
 
   /** Writes the subscription's parts into the registries of the projects it covers (and its own). */
