@@ -100,6 +100,48 @@ describe("subscriptions", () => {
     }
   });
 
+  test("the admin API shows a subscription's lag until the work is acked", async () => {
+    const id = `lag-${run}`;
+    const stream = `l-${run}`;
+    const wake = `w-${run}`;
+    const admin = { authorization: `Bearer ${TEST_VARS.ADMIN_TOKEN}` };
+    const lag = async () => {
+      const res = await fetch(`${worker.url}/v1/projects/default/subscriptions`, { headers: admin });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { subscriptions: { id: string; lag: number }[] };
+      return body.subscriptions.find((s) => s.id === id)?.lag;
+    };
+    expect((await fetch(`${root()}${wake}`, { method: "PUT", headers: json, body: "[]" })).status).toBe(201);
+    expect((await fetch(`${root()}${stream}`, { method: "PUT", headers: json })).status).toBe(201);
+    expect((await put(id, { type: "pull-wake", streams: [stream], wake_stream: wake })).status).toBe(201);
+    expect(await lag()).toBe(0);
+    await fetch(`${root()}${stream}`, { method: "POST", headers: json, body: '{"a":1}' });
+    expect(await lag()).toBeGreaterThan(0);
+    const claim = await fetch(`${root()}__ds/subscriptions/${id}/claim`, {
+      method: "POST",
+      headers: json,
+      body: '{"worker":"w1"}',
+    });
+    const c = (await claim.json()) as {
+      wake_id: string;
+      generation: number;
+      token: string;
+      streams: { tail_offset: string }[];
+    };
+    const ack = await fetch(`${root()}__ds/subscriptions/${id}/ack`, {
+      method: "POST",
+      headers: { ...json, authorization: `Bearer ${c.token}` },
+      body: JSON.stringify({
+        wake_id: c.wake_id,
+        generation: c.generation,
+        acks: [{ stream, offset: c.streams[0]!.tail_offset }],
+        done: true,
+      }),
+    });
+    expect(await ack.json()).toEqual({ ok: true, next_wake: false });
+    expect(await lag()).toBe(0);
+  });
+
   test("signed with published keys, retried with the same wake across a restart, acked once", async () => {
     const hook = await receiver(2);
     const id = `restart-${run}`;

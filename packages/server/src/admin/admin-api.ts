@@ -12,6 +12,7 @@ import type { Env } from "../env.js";
 import { listProjects } from "../projects/store.js";
 import type { MetricsOptions } from "./metrics-params.js";
 import * as ops from "./operations.js";
+import { subscriptionLag } from "./subscriptions.js";
 
 /** The admin read API over RPC. */
 export class AdminApi extends WorkerEntrypoint<Env> {
@@ -33,6 +34,11 @@ export class AdminApi extends WorkerEntrypoint<Env> {
   /** Per-minute metrics of a project, or of one stream with `options.stream`. */
   metrics(project: string, options: MetricsOptions = {}) {
     return ops.queryMetrics(this.env, project, options);
+  }
+
+  /** The project's PROTOCOL.md §6 subscriptions with their lag (admin/subscriptions.ts). */
+  subscriptions(project: string) {
+    return subscriptionLag(this.env, project);
   }
 
   /** Streams, bytes and messages of a project. */
