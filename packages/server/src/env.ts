@@ -9,6 +9,7 @@ import type { FanoutMessage } from "./estuary/fanout.js";
 import type { EstuaryConfig } from "./estuary/config.js";
 import type { CatalogShardDO } from "./catalog/catalog-shard-do.js";
 import type { MetricsDO } from "./metrics/metrics-do.js";
+import type { SubscriptionDO } from "./subscriptions/subscription-do.js";
 
 /** The Worker's environment (bindings + vars). */
 export interface Env {
@@ -62,6 +63,10 @@ export interface Env {
   CATALOG_STATS_INTERVAL_MS?: string;
   METRICS_FLUSH_MS?: string;
   CATALOG_ENABLED?: string;
+  /** PROTOCOL.md §6–7 subscriptions (docs/subscriptions.md); without the binding the `__ds` routes are 501. */
+  SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionDO>;
+  /** Dev-only: "true" lets webhooks target loopback (http://localhost, 127.0.0.0/8, ::1). */
+  SUBSCRIPTIONS_ALLOW_LOOPBACK?: string;
 }
 
 /** Validated server configuration. */
@@ -88,6 +93,8 @@ export interface Config {
   readonly producerTurnTimeoutMs: number;
   /** Estuary sessions and fan-out (docs/estuary.md). */
   readonly estuary: EstuaryConfig;
+  /** Webhooks may target loopback addresses (local development only). */
+  readonly subscriptionsAllowLoopback: boolean;
 }
 
 /** Reads an integer var, or throws a message that says which setting to fix. */
@@ -101,6 +108,14 @@ export function intVar(env: Env, name: keyof Env, fallback: number, min: number,
     );
   }
   return n;
+}
+
+/** Reads a "true"/"false" var (absent: false), or throws a message that says which setting to fix. */
+function boolVar(env: Env, name: keyof Env): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new Error(`Invalid ${name}="${String(raw)}": set it to "true" or "false" in wrangler.jsonc "vars"`);
 }
 
 const MiB = 1024 * 1024;
@@ -171,6 +186,7 @@ export function readConfig(env: Env): Config {
     segmentHeadCacheMs: intVar(env, "SEGMENT_HEAD_CACHE_MS", 5_000, 0, 300_000),
     producerTurnTimeoutMs: intVar(env, "PRODUCER_TURN_TIMEOUT_MS", 30_000, 100, 300_000),
     estuary: estuaryVars(env),
+    subscriptionsAllowLoopback: boolVar(env, "SUBSCRIPTIONS_ALLOW_LOOPBACK"),
   };
   checkMemoryBudget(config);
   cache.set(env, config);

@@ -12,6 +12,7 @@ export { EstuaryDO } from "./estuary/estuary-do.js";
 export { RateLimitDO } from "./auth/rate-limit-do.js";
 export { CatalogShardDO } from "./catalog/catalog-shard-do.js";
 export { MetricsDO } from "./metrics/metrics-do.js";
+export { SubscriptionDO } from "./subscriptions/subscription-do.js";
 export { AdminApi } from "./admin/admin-api.js";
 export type { Env } from "./env.js";
 export { mintToken, type MintKey, type MintOptions } from "./auth/mint.js";

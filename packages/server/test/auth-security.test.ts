@@ -79,6 +79,41 @@ const ROUTES: Route[] = [
     body: "{}",
     needs: "write",
   },
+  { name: "subscription get", method: "GET", path: (p) => `/v1/stream/${p}/__ds/subscriptions/sub-1`, needs: "read" },
+  {
+    name: "subscription delete",
+    method: "DELETE",
+    path: (p) => `/v1/stream/${p}/__ds/subscriptions/sub-1`,
+    needs: "write",
+  },
+  {
+    name: "subscription add streams",
+    method: "POST",
+    path: (p) => `/v1/stream/${p}/__ds/subscriptions/sub-1/streams`,
+    headers: () => json,
+    body: '{"streams":["s/base"]}',
+    needs: "write",
+  },
+  {
+    name: "subscription remove stream",
+    method: "DELETE",
+    path: (p) => `/v1/stream/${p}/__ds/subscriptions/sub-1/streams/s%2Fbase`,
+    needs: "write",
+  },
+  {
+    name: "subscription claim",
+    method: "POST",
+    path: (p) => `/v1/stream/${p}/__ds/subscriptions/sub-1/claim`,
+    headers: () => json,
+    body: '{"worker":"w"}',
+    needs: "write",
+  },
+  {
+    name: "subscription key rotation",
+    method: "POST",
+    path: (p) => `/v1/stream/${p}/__ds/keys/rotate`,
+    needs: "manage",
+  },
   {
     name: "estuary subscribe",
     method: "POST",
@@ -173,11 +208,17 @@ describe("auth security matrix", () => {
     const list = await admin("");
     const session = await fetch(`${inject("baseUrl")}/v1/estuary/${p.name}/sess-1`, { headers: bearer(full) });
     const source = await fetch(`${inject("baseUrl")}/v1/_debug/storage/${p.name}/s/base`, { headers: bearer(full) });
+    const subscription = await fetch(`${inject("baseUrl")}/v1/stream/${p.name}/__ds/subscriptions/sub-1`, {
+      headers: bearer(full),
+    });
+    const keys = await fetch(`${inject("baseUrl")}/v1/stream/${p.name}/__ds/jwks.json`);
     const sessionStream = await fetch(`${inject("baseUrl")}/v1/stream/${p.name}/sess-1?offset=-1`, {
       headers: bearer(full),
     });
     return JSON.stringify({
       session: await session.text(),
+      subscription: [subscription.status, await subscription.text()],
+      keys: await keys.text(),
       subscribers: ((await source.json()) as { estuary: unknown }).estuary,
       sessionStream: [sessionStream.status, await sessionStream.text()],
       status: read.status,
@@ -326,6 +367,17 @@ describe("auth security matrix", () => {
       (await fetch(`${inject("baseUrl")}/v1/estuary/${p.name}/bob-1`, { method: "DELETE", headers: bob })).status,
     ).toBe(204);
     expect(await state()).toBe(before);
+  });
+
+  test("a default-root subscription covering a project's streams needs that project's credentials", async () => {
+    const url = `${inject("baseUrl")}/v1/stream/__ds/subscriptions/cover-${p.name}`;
+    const body = JSON.stringify({ type: "pull-wake", pattern: `${p.name}/s/*`, wake_stream: "wake-x" });
+    const anonymous = await fetch(url, { method: "PUT", headers: json, body });
+    await expectError(anonymous, 401, "anonymous covering a private project");
+    expect((await fetch(url)).status).toBe(404);
+    const root = { authorization: `Bearer ${inject("adminToken")}` };
+    expect((await fetch(url, { method: "PUT", headers: { ...json, ...root }, body })).status).toBe(201);
+    expect((await fetch(url, { method: "DELETE", headers: root })).status).toBe(204);
   });
 
   test("path traversal in names never escapes a token's paths or project", async () => {

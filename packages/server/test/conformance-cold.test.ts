@@ -9,5 +9,5 @@ import { inject } from "vitest";
 runConformanceTests({
   baseUrl: inject("coldBaseUrl"),
   longPollTimeoutMs: inject("longPollTimeoutMs") + 2_000,
-  subscriptions: false,
+  subscriptions: true,
 });

@@ -5,6 +5,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
+import { openSuiteProjects } from "./support/suite-projects.js";
 
 /** Server settings the tests rely on (short waits keep the suite fast). */
 export const TEST_VARS = {
@@ -28,6 +29,8 @@ export const TEST_VARS = {
   // Catalog stats at most once a second per stream, metrics flushed twice a second (test/catalog-*.test.ts).
   CATALOG_STATS_INTERVAL_MS: "1000",
   METRICS_FLUSH_MS: "500",
+  // The conformance suite's webhook receivers listen on 127.0.0.1 (dev-only SSRF exception).
+  SUBSCRIPTIONS_ALLOW_LOOPBACK: "true",
 } as const;
 
 /** The cold-storage Worker: the tiniest thresholds, so every append crosses into a new segment. */
@@ -57,6 +60,7 @@ export async function setup(project: TestProject): Promise<void> {
     startLocalWorker({ vars: TEST_VARS, verbose }),
     startLocalWorker({ vars: COLD_VARS, verbose }),
   ]);
+  await Promise.all([worker, cold].map((w) => openSuiteProjects(w.url, TEST_VARS.ADMIN_TOKEN)));
   project.provide("baseUrl", worker.url);
   project.provide("coldBaseUrl", cold.url);
   project.provide("longPollTimeoutMs", Number(TEST_VARS.LONG_POLL_TIMEOUT_MS));

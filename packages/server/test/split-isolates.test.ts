@@ -11,6 +11,7 @@ import { runConformanceTests } from "@durable-streams/server-conformance-tests";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TEST_VARS } from "./global-setup.js";
 import { eventually } from "./support/catalog.js";
+import { openSuiteProjects } from "./support/suite-projects.js";
 import { forceRotate } from "./support/cold.js";
 import { publish, readAll, subscribe } from "./support/estuary.js";
 import { liveSuite } from "./support/live-suite.js";
@@ -29,6 +30,7 @@ describe("edge and objects in separate isolates", () => {
   let split: SplitWorkers;
   beforeAll(async () => {
     split = await startSplitWorkers({ vars: TEST_VARS, verbose: process.env.DS_VERBOSE === "1" });
+    await openSuiteProjects(split.url, TEST_VARS.ADMIN_TOKEN);
   }, 90_000);
   afterAll(async () => {
     await split?.stop();
@@ -192,7 +194,7 @@ describe("edge and objects in separate isolates", () => {
         return split.url;
       },
       longPollTimeoutMs: Number(TEST_VARS.LONG_POLL_TIMEOUT_MS) + 2_000,
-      subscriptions: false,
+      subscriptions: true,
     });
   });
 

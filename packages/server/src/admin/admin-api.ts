@@ -15,6 +15,7 @@ import * as ops from "./operations.js";
 import * as consoleOps from "./console-ops.js";
 import { internalFetch } from "./internal-fetch.js";
 import * as projectOps from "./project-ops.js";
+import { subscriptionLag } from "./subscriptions.js";
 
 /** The admin read API over RPC. */
 export class AdminApi extends WorkerEntrypoint<Env> {
@@ -36,6 +37,11 @@ export class AdminApi extends WorkerEntrypoint<Env> {
   /** Per-minute metrics of a project, or of one stream with `options.stream`. */
   metrics(project: string, options: MetricsOptions = {}) {
     return ops.queryMetrics(this.env, project, options);
+  }
+
+  /** The project's PROTOCOL.md §6 subscriptions with their lag (admin/subscriptions.ts). */
+  subscriptions(project: string) {
+    return subscriptionLag(this.env, project);
   }
 
   /** Streams, bytes and messages of a project. */

@@ -56,6 +56,8 @@ import { catalogReporter } from "../catalog/stream-hook.js";
 import type { CatalogReporter } from "../catalog/reporter.js";
 import { inspectStream, type Inspection } from "../catalog/inspect.js";
 import { countStoredBytes } from "../metrics/stored-bytes.js";
+import { SubscriptionHook } from "../subscriptions/stream-hook.js";
+import type { Position } from "../subscriptions/subscription.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
 import { EstuaryFaults, type EstuaryFaultSwitches } from "../estuary/faults.js";
@@ -65,7 +67,14 @@ import { countingBucket, type R2Tally } from "../cold/counting-bucket.js";
 /** An unfinished seal or purge is retried from the alarm after this. */
 const COLD_RETRY_MS = 2_000;
 /** Alarm jobs (alarm-schedule.ts); the first three share the maintenance pass. */
-const JOB = { expiry: "expiry", release: "fork-release", cold: "cold", fanout: "fanout", catalog: "catalog" } as const;
+const JOB = {
+  expiry: "expiry",
+  release: "fork-release",
+  cold: "cold",
+  fanout: "fanout",
+  catalog: "catalog",
+  subs: "subs",
+} as const;
 
 /** The per-stream Durable Object. */
 export class StreamDO extends DurableObject<Env> implements StreamHost {
@@ -91,6 +100,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private readonly cold: ColdStorage;
   /** Reports this stream to the project's catalog (src/catalog). */
   private readonly catalog: CatalogReporter;
+  /** Wakes the PROTOCOL.md §6 subscriptions covering this stream (src/subscriptions). */
+  private readonly subs: SubscriptionHook;
   /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
@@ -142,6 +153,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.alarms.register(JOB.fanout, () => this.fanout.onAlarm());
     this.alarms.register(RETENTION_JOB, () => this.exclusive(() => enforceRetention(this)));
     this.alarms.register(JOB.catalog, () => this.catalog.onAlarm(Date.now()));
+    this.alarms.register(JOB.subs, () => this.subs.sync(this.meta()));
     if (env.DEBUG_ENDPOINTS === "true") registerDebugJobs(this.alarms, this.sql);
     this.fanout = new Fanout(fanoutHostOf(this, env));
     this.fanout.resume();
@@ -152,6 +164,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       hotMessages: (m) => this.cold.hotMessageCount(m),
       armAlarm: (at) => this.alarms.schedule(JOB.catalog, at),
     });
+    this.subs = new SubscriptionHook({ env, sql: this.sql, armRetry: (at) => this.alarms.schedule(JOB.subs, at) });
   }
 
   // ---- RPC surface used by the edge -------------------------------------
@@ -371,6 +384,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       constructedAt: this.constructedAt,
       catalogWrites: this.catalog.writes,
     };
+  }
+
+  /** A subscription links this stream (src/subscriptions): its tail, or null when no stream lives here. */
+  async subscriptionLink(_subId: string): Promise<Position | null> {
+    return this.subs.link(this.meta());
   }
 
   /** Admin inspection (src/catalog/inspect.ts); null when no stream lives here. */
@@ -703,6 +721,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private async reported<T>(op: Promise<T> | T, key?: string): Promise<T> {
     const r = await op;
     await this.catalog.sync(Date.now(), key);
+    await this.subs.sync(this.meta());
     return r;
   }
 

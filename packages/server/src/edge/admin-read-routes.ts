@@ -16,6 +16,7 @@ import {
   projectSummary,
   queryMetrics,
 } from "../admin/operations.js";
+import { subscriptionLag } from "../admin/subscriptions.js";
 import { requireProjectRead } from "./admin-auth.js";
 import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 
@@ -57,6 +58,8 @@ export function adminReadRoutes(): Hono<{ Bindings: Env }> {
   r.get("/:name/metrics", async (c) => answer(c, await queryMetrics(c.env, await projectOf(c), c.req.query())));
 
   r.get("/:name/sessions", async (c) => answer(c, await listSessions(c.env, await projectOf(c), c.req.query())));
+
+  r.get("/:name/subscriptions", async (c) => answer(c, await subscriptionLag(c.env, await projectOf(c))));
 
   r.get("/:name/sessions/:id", async (c) =>
     answer(c, await inspectSession(c.env, await projectOf(c), c.req.param("id"))),

@@ -19,6 +19,7 @@ import { estuaryRoutes } from "./estuary-routes.js";
 import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
 import { SECURITY_HEADERS, errorResponse } from "./respond.js";
 import { handleGet } from "./read-route.js";
+import { subscriptionRoutes } from "../subscriptions/routes.js";
 import { check, handleDelete, handlePost, handlePut } from "./stream-routes.js";
 import { handlePatch } from "./retention-routes.js";
 
@@ -65,6 +66,8 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.route("/v1/estuary", estuaryRoutes());
 
   const stream = `${STREAM_PREFIX}*`;
+  // PROTOCOL.md §6–7: the reserved `__ds` paths, before anything treats them as streams.
+  app.use(stream, subscriptionRoutes());
   // Durable per-minute metrics (src/metrics); counts what the routes below answered.
   app.use(stream, edgeMetrics());
   // Project lookup, authentication, authorization and limits for every stream route.

@@ -80,6 +80,7 @@ const config: Config = {
   segmentMaxMessages: 100_000,
   hotStorageLimitBytes: 1 << 30,
   segmentHeadCacheMs: 5_000,
+  subscriptionsAllowLoopback: false,
 };
 const off = (position: number) => formatOffset({ segment: 0, position });
 

@@ -25,7 +25,9 @@ export type ErrorCode =
   | "forbidden"
   | "rate_limited"
   | "unavailable"
-  | "internal";
+  | "internal"
+  /** PROTOCOL.md §6.2: a webhook URL refused by the SSRF check. */
+  | "WEBHOOK_URL_REJECTED";
 
 /** An expected protocol failure: status, code, message and any protocol headers. */
 export interface Failure {
