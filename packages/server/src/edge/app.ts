@@ -14,6 +14,7 @@ import { catalogSeedRoute } from "../catalog/debug-seed.js";
 import { requireRoot } from "./admin-auth.js";
 import { streamAuth } from "./auth-middleware.js";
 import { debugRoutes } from "./debug-routes.js";
+import { drainUnread } from "./drain.js";
 import { cors } from "./cors.js";
 import { estuaryRoutes } from "./estuary-routes.js";
 import { STREAM_PREFIX, parseStreamPath } from "./paths.js";
@@ -38,6 +39,11 @@ export function createApp(): Hono<{ Bindings: Env }> {
     }
   });
   app.use("*", cors());
+  // A refused request's unread body is drained before the answer goes out (drain.ts).
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.res.status >= 400) await drainUnread(c.req.raw);
+  });
   app.use("*", async (c, next) => {
     if (!c.req.path.startsWith("/v1/metrics")) metrics.workerRequests += 1;
     await next();

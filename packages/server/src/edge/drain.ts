@@ -1,0 +1,40 @@
+/**
+ * Reading what is left of a refused request's body before answering.
+ *
+ * A request refused before its body is read (a declared Content-Length over
+ * the limit, a bad header, a failed credential check) would otherwise be
+ * answered while the client is still sending. The connection is then closed
+ * with unread bytes in it, which resets it, and the client can lose the answer
+ * (Node's fetch reports "other side closed" instead of the 413). Draining lets
+ * the client finish and read the error. It is bounded in bytes and in time, so
+ * a client cannot hold the Worker with an endless body: past either bound the
+ * rest is cancelled and the answer goes out anyway.
+ */
+
+/** Most bytes read and discarded from one refused body. */
+export const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+/** Longest a refused body is drained. */
+export const DRAIN_MAX_MS = 5_000;
+
+/** Reads and discards `req`'s unread body, up to `maxBytes` / `maxMs`; never throws. */
+export async function drainUnread(req: Request, maxBytes = DRAIN_MAX_BYTES, maxMs = DRAIN_MAX_MS): Promise<number> {
+  const body = req.body;
+  if (body === null || req.bodyUsed || body.locked) return 0;
+  const reader = body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((ok) => (timer = setTimeout(() => ok("timeout"), maxMs)));
+  let read = 0;
+  try {
+    while (read <= maxBytes) {
+      const r = await Promise.race([reader.read(), timeout]);
+      if (r === "timeout" || r.done) break;
+      read += r.value.byteLength;
+    }
+  } catch {
+    // The client broke off: nothing left to drain.
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
+  }
+  return read;
+}
