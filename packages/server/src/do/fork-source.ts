@@ -84,10 +84,11 @@ export async function readRange(
   pos: number,
   limit: number,
   maxBytes: number,
+  raw = false,
 ): Promise<Result<RangeOk>> {
   const m = host.meta();
   if (!m) return failure(404, "not_found", "Fork source data is gone");
-  return readFrom(host, m, pos, limit, maxBytes);
+  return readFrom(host, m, pos, limit, maxBytes, raw);
 }
 
 /** Resolves `sub` bytes / JSON messages past `pos`, following the fork chain if needed. */
