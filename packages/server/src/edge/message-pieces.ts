@@ -47,22 +47,22 @@ export function jsonMessageBody(stub: PieceReader, r: ReadOk): ReadableStream<Ui
 
 /**
  * Writes one SSE data event `[message]` piece by piece (the same wire form as
- * a whole event); returns the message's byte length.
+ * a whole event, written as byte views of each piece); returns the message's
+ * byte length.
  */
 export async function writeJsonMessageEvent(
   stub: PieceReader,
   r: ReadOk,
   id: string,
-  write: (s: string) => Promise<void>,
+  write: (b: Uint8Array[]) => Promise<void>,
 ): Promise<number> {
   const lines = new SseDataLines();
-  const decoder = new TextDecoder();
   let bytes = r.data.length;
-  await write(lines.begin() + lines.push("[") + lines.push(decoder.decode(r.data, { stream: true })));
+  await write([...lines.begin(), ...lines.push(OPEN), ...lines.push(r.data)]);
   for await (const piece of restOf(stub, r)) {
     bytes += piece.length;
-    await write(lines.push(decoder.decode(piece, { stream: true })));
+    await write(lines.push(piece));
   }
-  await write(lines.push(decoder.decode() + "]") + lines.end(id));
+  await write([...lines.push(CLOSE), ...lines.end(id)]);
   return bytes;
 }

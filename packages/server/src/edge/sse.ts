@@ -26,6 +26,7 @@ import { metrics } from "../live/metrics.js";
 import { countSseDelivery } from "../metrics/edge-metrics.js";
 import { checkResume } from "./sse-resume.js";
 import { writeJsonMessageEvent } from "./message-pieces.js";
+import { concat } from "../do/store.js";
 
 /** The stream an SSE response reads, and the request it runs in. */
 export type SseTarget = LiveTarget;
@@ -105,7 +106,8 @@ export async function serveSse(
     const id = encodeEventId(next, control.streamCursor ?? nextCursor(cursor), r.info.instance);
     if (r.rest) {
       // One message larger than a read: written piece by piece, then its control event.
-      const bytes = await writeJsonMessageEvent(target.stub, r, id, (s) => write(s));
+      // One write per piece (a copy of at most a piece plus its line prefixes).
+      const bytes = await writeJsonMessageEvent(target.stub, r, id, (views) => writer.write(concat(views)));
       await write(encodeControl(control, id));
       countSseDelivery(target.key, bytes);
       return next;

@@ -2,9 +2,13 @@ import { describe, expect, test } from "vitest";
 import { encodeEvent } from "./sse.js";
 import { SseDataLines } from "./sse-lines.js";
 
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
 function streamed(chunks: string[], id: string): string {
   const e = new SseDataLines();
-  return e.begin() + chunks.map((c) => e.push(c)).join("") + e.end(id);
+  const parts = [...e.begin(), ...chunks.flatMap((c) => e.push(enc.encode(c))), ...e.end(id)];
+  return parts.map((p) => dec.decode(p)).join("");
 }
 
 describe("SseDataLines", () => {
@@ -16,6 +20,7 @@ describe("SseDataLines", () => {
         expect(streamed([p.slice(0, cut), p.slice(cut)], "7"), JSON.stringify([p, cut])).toBe(want);
       }
       expect(streamed([...p], "7"), JSON.stringify(p)).toBe(want);
+      expect(streamed([`é${p}€`], "7")).toBe(encodeEvent("data", `é${p}€`, "7"));
     }
   });
 

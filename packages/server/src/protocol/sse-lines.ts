@@ -2,50 +2,58 @@
  * One SSE data event written in pieces (a JSON message larger than a read):
  * the same wire form as `encodeEvent` (sse.ts) — every payload line its own
  * `data:` line, one extra space before a line that starts with a space — but
- * from text that arrives in chunks, so a CR, LF or CRLF split across chunks
- * is still one line break.
+ * from UTF-8 bytes that arrive in chunks, without decoding them (CR, LF and
+ * space never occur inside a multi-byte character), so a piece costs no
+ * copies beyond the views written, and a CRLF split across chunks is still
+ * one line break.
  */
-const BREAK = /[\r\n]/g;
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+const enc = new TextEncoder();
+const DATA = enc.encode("data:");
+const DATA_SPACE = enc.encode("data: ");
+const NL = enc.encode("\n");
+const EMPTY_LINE = enc.encode("data:\n");
 
-/** Streams one `data` event; `begin()`, then `push()` each chunk, then `end(id)`. */
+/** Streams one `data` event; `begin()`, then `push()` each chunk, then `end(id)`; each returns byte views to write. */
 export class SseDataLines {
   private lineStart = true;
   private pendingCr = false;
 
   /** The event's first line. */
-  begin(): string {
-    return "event: data\n";
+  begin(): Uint8Array[] {
+    return [enc.encode("event: data\n")];
   }
 
   /** Encodes the next chunk of the payload. */
-  push(text: string): string {
-    let out = "";
+  push(bytes: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
     let i = 0;
     // A CR ended the previous chunk: an LF right after it belongs to that break.
-    if (this.pendingCr && text.length > 0) {
+    if (this.pendingCr && bytes.length > 0) {
       this.pendingCr = false;
-      if (text[0] === "\n") i = 1;
+      if (bytes[0] === LF) i = 1;
     }
-    while (i < text.length) {
-      BREAK.lastIndex = i;
-      const hit = BREAK.exec(text);
-      const end = hit ? hit.index : text.length;
+    while (i < bytes.length) {
+      let end = i;
+      while (end < bytes.length && bytes[end] !== CR && bytes[end] !== LF) end++;
       if (end > i) {
-        if (this.lineStart) out += text[i] === " " ? "data: " : "data:";
+        if (this.lineStart) out.push(bytes[i] === SPACE ? DATA_SPACE : DATA);
         this.lineStart = false;
-        out += text.slice(i, end);
+        out.push(bytes.subarray(i, end));
       }
-      if (!hit) break;
-      out += this.lineStart ? "data:\n" : "\n";
+      if (end === bytes.length) break;
+      out.push(this.lineStart ? EMPTY_LINE : NL);
       this.lineStart = true;
-      if (text[end] === "\r" && end + 1 === text.length) this.pendingCr = true;
-      i = text[end] === "\r" && text[end + 1] === "\n" ? end + 2 : end + 1;
+      if (bytes[end] === CR && end + 1 === bytes.length) this.pendingCr = true;
+      i = bytes[end] === CR && bytes[end + 1] === LF ? end + 2 : end + 1;
     }
     return out;
   }
 
   /** Ends the last line and the event, with its `id:` line. */
-  end(id: string): string {
-    return `${this.lineStart ? "data:\n" : "\n"}id:${id}\n\n`;
+  end(id: string): Uint8Array[] {
+    return [this.lineStart ? EMPTY_LINE : NL, enc.encode(`id:${id}\n\n`)];
   }
 }
