@@ -14,23 +14,12 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          // The memory measurement (test/memory.test.ts) runs on its own: `pnpm test:memory`.
-          exclude: ["test/memory.test.ts"],
           globalSetup: ["test/global-setup.ts"],
           setupFiles: ["test/keep-alive.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // The suites share one Worker; run files one after another on 2 cores.
           fileParallelism: false,
-        },
-      },
-      {
-        test: {
-          name: "memory",
-          include: ["test/memory.test.ts"],
-          setupFiles: ["test/keep-alive.ts"],
-          testTimeout: 180_000,
-          hookTimeout: 90_000,
         },
       },
     ],

@@ -99,6 +99,8 @@ async function readChunk(
     if (pos < d.end) {
       const plan = planRead(d, pos, t.maxReadBytes - bytes, json);
       if (!plan) return null;
+      // A message larger than a read goes to the StreamDO, which returns it in pieces.
+      if (json && plan.to - plan.from > t.maxReadBytes && plan.messageStarts?.length === 1) return null;
       const slice = await readPlanned(t.bucket, key, d, plan);
       if (!slice) return null;
       pieces.push(...slice.pieces);

@@ -224,7 +224,9 @@ export function planRead(
   for (let j = i + 1; j < d.index.length; j++) {
     const rel = relOf(d.index, j);
     if (rel >= size) break;
-    if (rel - from >= maxBytes) {
+    // A message larger than a read is only ever read first, alone (in pieces, do/read-piece.ts).
+    const end = j + 1 < d.index.length ? Math.min(size, relOf(d.index, j + 1)) : size;
+    if (rel - from >= maxBytes || end - rel > maxBytes) {
       to = rel;
       break;
     }

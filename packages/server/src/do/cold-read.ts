@@ -4,7 +4,7 @@
  * segment (or the hot log) until the read limit, so no response is ever empty
  * at a segment boundary.
  */
-import { locateInSegment, segmentKey, findMessage, type SegmentDescriptor } from "../cold/segment-format.js";
+import { locateInSegment, segmentKey, findMessage, relOf, type SegmentDescriptor } from "../cold/segment-format.js";
 import { loadDescriptor, readSegment } from "../cold/segment-reader.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { isFailure } from "../protocol/parse.js";
@@ -28,6 +28,17 @@ export async function readOwn(
   let bytes = 0;
   let at = pos;
   while (at < limit && (bytes < maxBytes || pieces.length === 0)) {
+    if (json) {
+      // A message larger than a read is read alone, and only its first piece
+      // (the edge reads the rest in bounded pieces, do/read-piece.ts).
+      const end = await ownMessageEnd(host, m, at, limit);
+      if (isFailure(end)) return end;
+      if (end - at > maxBytes && pieces.length > 0) break;
+      if (end - at > maxBytes) {
+        const first = await readOwn(host, m, at, at + maxBytes, maxBytes, false);
+        return first.ok ? { ...first, next: end, partial: true } : first;
+      }
+    }
     const seg = host.segments.sealedAt(at);
     if (!seg) {
       const hot = host.store.read(at, limit, maxBytes - bytes, json);
@@ -53,6 +64,24 @@ export async function readOwn(
     if (at < seg.end) break;
   }
   return { ok: true, pieces, bytes, next: at };
+}
+
+/** Where the JSON message starting at `pos` ends (a message never spans segments); 400 off a boundary. */
+async function ownMessageEnd(host: StreamHost, m: StreamMeta, pos: number, limit: number): Promise<number | Failure> {
+  const seg = host.segments.sealedAt(pos);
+  if (!seg) return host.store.messageEnd(pos, limit);
+  let d: SegmentDescriptor;
+  try {
+    d = await descriptorOf(host, segmentKey(host.doId, m.instance, seg.seq));
+  } catch (e) {
+    console.error(JSON.stringify({ msg: "sealed segment read failed", seq: seg.seq, error: String(e) }));
+    return failure(503, "unavailable", "Sealed stream data could not be read from R2; retry the request");
+  }
+  const i = findMessage(d.index, pos - d.start);
+  if (i < 0) return failure(400, "invalid_offset", NOT_BOUNDARY);
+  const bound = Math.min(d.end, limit);
+  const next = i + 1 < d.index.length ? d.start + relOf(d.index, i + 1) : bound;
+  return Math.min(next, bound);
 }
 
 /** True when `pos` begins a message of the stream's own data (or is the tail). */

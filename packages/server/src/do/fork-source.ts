@@ -91,12 +91,13 @@ export async function readRange(
   pos: number,
   limit: number,
   maxBytes: number,
+  raw = false,
 ): Promise<Result<RangeOk>> {
   const m = host.meta();
   if (!m) return failure(404, "not_found", "Fork source data is gone");
   const start = host.retention.start(m.instance);
   if (pos < start) return gone(host, m, start);
-  return readFrom(host, m, pos, limit, maxBytes);
+  return readFrom(host, m, pos, limit, maxBytes, raw);
 }
 
 /** Resolves `sub` bytes / JSON messages past `pos`, following the fork chain if needed. */

@@ -20,7 +20,7 @@ import type { StreamStore } from "./store.js";
 export interface SourceApi {
   attachFork(req: AttachRequest): Promise<Result<AttachOk>>;
   detachFork(req: DetachRequest): Promise<void>;
-  readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>>;
+  readRange(pos: number, limit: number, maxBytes: number, raw?: boolean): Promise<Result<RangeOk>>;
   locateSubOffset(pos: number, sub: number, limit: number): Promise<number | Failure>;
   /** A fork trimmed its view: it needs the source's history from `start` on (do/trim.ts). */
   forkTrimmed(ref: string, start: number): Promise<void>;

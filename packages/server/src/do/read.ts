@@ -27,21 +27,24 @@ export async function readStream(host: StreamHost, req: ReadRequest): Promise<Re
   const after = liveMeta(host);
   if (isFailure(after)) return after;
   const atTail = slice.next >= after.tail;
+  const partial = slice.partial === true;
   return {
     ok: true,
     info: infoOf(after),
     startOffset: tokenAt(host, after, pos),
-    data: isJsonType(after.contentType) ? joinMessages(slice.pieces) : concat(slice.pieces),
-    count: slice.pieces.length,
+    data: isJsonType(after.contentType) && !partial ? joinMessages(slice.pieces) : concat(slice.pieces),
+    count: partial ? 1 : slice.pieces.length,
     nextOffset: tokenAt(host, after, slice.next),
     upToDate: atTail,
     eof: after.closed && atTail,
+    ...(partial ? { rest: { from: pos + slice.bytes, to: slice.next } } : {}),
   };
 }
 
 /**
  * Reads [pos, limit) of this stream, up to about maxBytes: the inherited
- * range from the fork source, then this stream's own log.
+ * range from the fork source, then this stream's own log. `raw` reads bytes
+ * even of a JSON stream (the pieces of a large message).
  */
 export async function readFrom(
   host: StreamHost,
@@ -49,15 +52,18 @@ export async function readFrom(
   pos: number,
   limit: number,
   maxBytes: number,
+  raw = false,
 ): Promise<Result<RangeOk>> {
-  const json = isJsonType(m.contentType);
+  const json = !raw && isJsonType(m.contentType);
   const forkAt = m.forkPosition;
   if (forkAt === null || pos >= forkAt || m.forkSource === null) return readOwn(host, m, pos, limit, maxBytes, json);
-  const inherited = await host.source(m.forkSource).readRange(pos, Math.min(forkAt, limit), maxBytes);
+  const inherited = await host.source(m.forkSource).readRange(pos, Math.min(forkAt, limit), maxBytes, raw);
   if (!inherited.ok) return inherited;
   if (inherited.next < forkAt || inherited.bytes >= maxBytes || limit <= forkAt) return inherited;
   const own = await readOwn(host, m, forkAt, limit, maxBytes - inherited.bytes, json);
   if (!own.ok) return own;
+  // A large own message is read on its own, by the next read.
+  if (own.partial) return inherited;
   return {
     ok: true,
     pieces: [...inherited.pieces, ...own.pieces],
@@ -66,7 +72,7 @@ export async function readFrom(
   };
 }
 
-function liveMeta(host: StreamHost): StreamMeta | Failure {
+export function liveMeta(host: StreamHost): StreamMeta | Failure {
   const m = host.meta();
   if (!m) return failure(404, "not_found", "Stream not found");
   if (m.state === "soft_deleted") return failure(410, "gone", "Stream was deleted");

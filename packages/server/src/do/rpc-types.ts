@@ -77,6 +77,11 @@ export interface ReadOk {
   readonly upToDate: boolean;
   /** The stream is closed and this response reaches its final offset. */
   readonly eof: boolean;
+  /**
+   * Set when `data` is only the start of one JSON message larger than a read:
+   * the rest, read with `readPiece` in bounded pieces (never one RPC value).
+   */
+  readonly rest?: ReadRest;
 }
 
 /** Result of HEAD. */
@@ -117,4 +122,27 @@ export interface RangeOk {
   readonly pieces: Uint8Array[];
   readonly bytes: number;
   readonly next: number;
+  /**
+   * JSON only: `pieces` hold just the first bytes of one message larger than
+   * a read, which ends at `next`; the rest is read in pieces (ReadRest).
+   */
+  readonly partial?: boolean;
+}
+
+/** The part of a large JSON message still to read after a ReadOk: [from, to) of the stream. */
+export interface ReadRest {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One bounded piece of a large message: raw bytes [from, to) of the stream `instance`. */
+export interface PieceRequest {
+  readonly instance: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A piece: the bytes from `PieceRequest.from`, at most MAX_READ_BYTES, never past its `to`. */
+export interface PieceOk {
+  readonly data: Uint8Array;
 }

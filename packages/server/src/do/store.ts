@@ -165,15 +165,29 @@ export class StreamStore {
     if (json && first && (first.pos !== pos || (first.flags & MSG_START) === 0)) {
       return failure(400, "invalid_offset", "Offset does not fall on a message boundary of this JSON stream");
     }
-    const rows = this.sql
-      .exec<{ pos: number; data: ArrayBuffer; flags: number }>(
-        "SELECT pos, data, flags FROM log WHERE pos >= ? AND pos < ? ORDER BY pos LIMIT ?",
-        start,
+    const cursor = this.sql.exec<{ pos: number; data: ArrayBuffer; flags: number }>(
+      "SELECT pos, data, flags FROM log WHERE pos >= ? AND pos < ? ORDER BY pos LIMIT ?",
+      start,
+      limit,
+      READ_ROW_LIMIT + 1,
+    );
+    // Rows are taken from the cursor only while the read needs them: a read
+    // never holds more than about `maxBytes` plus one row (rows are ≤ 1 MiB).
+    const { rows, more } = takeRows(cursor, pos, json, maxBytes);
+    return json ? readMessages(rows, more, pos, limit, maxBytes) : readBytes(rows, pos, limit, maxBytes);
+  }
+
+  /** Where the JSON message starting at `pos` ends: the next message start before `limit`, else `limit`. */
+  messageEnd(pos: number, limit: number): number {
+    const next = this.sql
+      .exec<{ pos: number }>(
+        "SELECT pos FROM log WHERE pos > ? AND pos < ? AND (flags & ?) != 0 ORDER BY pos LIMIT 1",
+        pos,
         limit,
-        READ_ROW_LIMIT + 1,
+        MSG_START,
       )
-      .toArray();
-    return json ? readMessages(rows, pos, limit, maxBytes) : readBytes(rows, pos, limit, maxBytes);
+      .toArray()[0];
+    return next?.pos ?? limit;
   }
 
   /**
@@ -339,8 +353,38 @@ export class StreamStore {
   }
 }
 
-function readBytes(rows: { pos: number; data: ArrayBuffer }[], pos: number, limit: number, maxBytes: number): LogSlice {
-  if (rows.length > READ_ROW_LIMIT) rows.pop();
+type LogRow = { pos: number; data: ArrayBuffer; flags: number };
+
+/**
+ * The rows a read uses, taken from the cursor only while needed: a read holds
+ * about `maxBytes` plus one row (rows are ≤ 1 MiB), never a whole large
+ * message after others. JSON reads stop at a message start once `maxBytes`
+ * are in, or inside a later message (which the read then leaves out); `more`
+ * is the row looked at past the end, which tells whether the last message is
+ * complete.
+ */
+function takeRows(
+  cursor: Iterable<LogRow>,
+  pos: number,
+  json: boolean,
+  maxBytes: number,
+): { rows: LogRow[]; more: LogRow | undefined } {
+  const rows: LogRow[] = [];
+  let bytes = 0;
+  let messages = 0;
+  for (const r of cursor) {
+    const starts = (r.flags & MSG_START) !== 0;
+    if (json && bytes >= maxBytes && (starts || messages > 1)) return { rows, more: r };
+    if (starts) messages += 1;
+    rows.push(r);
+    bytes += r.data.byteLength - Math.max(0, pos - r.pos);
+    if (!json && bytes >= maxBytes) break;
+  }
+  // The query fetched one row past READ_ROW_LIMIT to look past the end.
+  return { rows, more: rows.length > READ_ROW_LIMIT ? rows.pop() : undefined };
+}
+
+function readBytes(rows: LogRow[], pos: number, limit: number, maxBytes: number): LogSlice {
   const pieces: Uint8Array[] = [];
   let bytes = 0;
   for (const r of rows) {
@@ -356,14 +400,14 @@ function readBytes(rows: { pos: number; data: ArrayBuffer }[], pos: number, limi
 }
 
 function readMessages(
-  rows: { pos: number; data: ArrayBuffer; flags: number }[],
+  rows: LogRow[],
+  more: LogRow | undefined,
   pos: number,
   limit: number,
   maxBytes: number,
 ): LogSlice {
-  // The query fetched one row past READ_ROW_LIMIT: it tells whether the last
-  // message read is complete (the extra row starts a new one) or was cut off.
-  const more = rows.length > READ_ROW_LIMIT ? rows.pop() : undefined;
+  // `more` (the row past the last one read) tells whether the last message
+  // read is complete (it starts a new one) or was cut off.
   const messages: Uint8Array[][] = [];
   let bytes = 0;
   let next = pos;

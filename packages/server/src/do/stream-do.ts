@@ -28,6 +28,7 @@ import {
 import { infoOf, type AppendedBatch, type SourceApi, type StreamHost } from "./host.js";
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
+import { readPiece } from "./read-piece.js";
 import type {
   AppendOk,
   AppendRequest,
@@ -37,6 +38,8 @@ import type {
   CreateRequest,
   DetachRequest,
   HeadOk,
+  PieceOk,
+  PieceRequest,
   RangeOk,
   ReadOk,
   ReadRequest,
@@ -228,6 +231,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   read(req: ReadRequest): Promise<Result<ReadOk>> {
     this.served.reads += 1;
     return readStream(this, req);
+  }
+
+  /** One bounded piece of a large JSON message (ReadOk.rest). */
+  readPiece(req: PieceRequest): Promise<Result<PieceOk>> {
+    this.served.reads += 1;
+    return readPiece(this, req);
   }
 
   /** Refreshes a sliding TTL for live readers served from an edge feed. */
@@ -424,8 +433,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** A fork reads inherited data. */
-  readRange(pos: number, limit: number, maxBytes: number): Promise<Result<RangeOk>> {
-    return readRange(this, pos, limit, maxBytes);
+  readRange(pos: number, limit: number, maxBytes: number, raw = false): Promise<Result<RangeOk>> {
+    return readRange(this, pos, limit, maxBytes, raw);
   }
 
   /** A fork (or a fork of a fork) resolves a sub-offset inside this stream. */

@@ -12,7 +12,7 @@ import { nextCursor } from "../protocol/cursor.js";
 import { frameJsonArray } from "../protocol/json.js";
 import { parseOffset, parseOffsetQuery, type OffsetQuery } from "../protocol/offset.js";
 import { isJsonType } from "../protocol/parse.js";
-import { collapsedRead, type EdgeReader } from "../live/collapse.js";
+import { collapsedRead, type EdgeReader, type PieceReader } from "../live/collapse.js";
 import { readSealed } from "../cold/edge-reader.js";
 import { readNow, releaseOwnedFeeds, waitForData } from "../live/live-reader.js";
 import { metrics } from "../live/metrics.js";
@@ -20,6 +20,7 @@ import { holdReader } from "../live/held-readers.js";
 import { countingBucket } from "../cold/counting-bucket.js";
 import { cacheableReads, etagMatches, readEtag, streamHeaders } from "./respond.js";
 import { serveSse } from "./sse.js";
+import { jsonMessageBody } from "./message-pieces.js";
 import { LAST_EVENT_ID, resumePointOf } from "./sse-resume.js";
 import { isPublicRequest } from "./auth-middleware.js";
 import { handleHead, must, streamPathOf, streamStub } from "./stream-routes.js";
@@ -72,7 +73,7 @@ export async function handleGet(c: Ctx): Promise<Response> {
       const waited = await waitForData(target, position, deadline, config);
       if (waited !== null) r = must(waited);
     }
-    return readResponse(r, { live: true, cursor, ifNoneMatch, cacheable: true, isPublic });
+    return readResponse(r, { live: true, cursor, ifNoneMatch, cacheable: true, isPublic, pieces: stub });
   } finally {
     metrics.longPollsOpen -= 1;
     release();
@@ -106,10 +107,13 @@ async function catchUp(
     }
     metrics.cacheMisses += 1;
   }
-  const r = must(await collapsedRead(key, streamStub(c, { key }), { offset, touch: true }, edge));
-  const res = readResponse(r, { live: false, cursor: null, ifNoneMatch, cacheable: offset.kind !== "now", isPublic });
+  const stub = streamStub(c, { key });
+  const r = must(await collapsedRead(key, stub, { offset, touch: true }, edge));
+  const cacheable = offset.kind !== "now";
+  const res = readResponse(r, { live: false, cursor: null, ifNoneMatch, cacheable, isPublic, pieces: stub });
   const keepMs = readConfig(c.env).segmentHeadCacheMs;
-  if (cache && cacheKey && res.status === 200 && !r.upToDate && keepMs > 0) {
+  // A message read in pieces is not copied into the cache (a clone would buffer it whole).
+  if (cache && cacheKey && res.status === 200 && !r.upToDate && !r.rest && keepMs > 0) {
     metrics.cachePuts += 1;
     c.executionCtx.waitUntil(cache.put(cacheKey, forEdgeCache(res.clone(), keepMs)));
   }
@@ -172,7 +176,15 @@ function cacheKeyOf(rawUrl: string): Request {
 /** Builds the HTTP response of a catch-up or long-poll read. */
 export function readResponse(
   r: ReadOk,
-  opts: { live: boolean; cursor: string | null; ifNoneMatch: string | null; cacheable: boolean; isPublic: boolean },
+  opts: {
+    live: boolean;
+    cursor: string | null;
+    ifNoneMatch: string | null;
+    cacheable: boolean;
+    isPublic: boolean;
+    /** Reads the rest of a large message (ReadOk.rest). */
+    pieces: PieceReader;
+  },
 ): Response {
   const h = streamHeaders(r.info);
   h.set(H.streamNextOffset, r.nextOffset);
@@ -188,7 +200,11 @@ export function readResponse(
   h.set(H.cacheControl, opts.cacheable ? cacheableReads(opts.isPublic) : "no-store");
   if (opts.cacheable) h.set(H.etag, etag);
   if (opts.cacheable && etagMatches(opts.ifNoneMatch, etag)) return new Response(null, { status: 304, headers: h });
-  const body = isJsonType(r.info.contentType) ? frameJsonArray(r.data) : r.data;
+  const body = r.rest
+    ? jsonMessageBody(opts.pieces, r)
+    : isJsonType(r.info.contentType)
+      ? frameJsonArray(r.data)
+      : r.data;
   if (r.info.contentType.toLowerCase().startsWith("application/octet-stream")) {
     h.set("content-disposition", "attachment");
   }

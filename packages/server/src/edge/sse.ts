@@ -26,6 +26,8 @@ import { metrics } from "../live/metrics.js";
 import { holdReader } from "../live/held-readers.js";
 import { countSseDelivery } from "../metrics/edge-metrics.js";
 import { checkResume } from "./sse-resume.js";
+import { writeJsonMessageEvent } from "./message-pieces.js";
+import { concat } from "../do/store.js";
 
 /** The stream an SSE response reads, and the request it runs in. */
 export type SseTarget = LiveTarget;
@@ -103,6 +105,14 @@ export async function serveSse(
     // The data event carries its control's id too: a connection lost between
     // the two resumes after the data, never before it.
     const id = encodeEventId(next, control.streamCursor ?? nextCursor(cursor), r.info.instance);
+    if (r.rest) {
+      // One message larger than a read: written piece by piece, then its control event.
+      // One write per piece (a copy of at most a piece plus its line prefixes).
+      const bytes = await writeJsonMessageEvent(target.stub, r, id, (views) => writer.write(concat(views)));
+      await write(encodeControl(control, id));
+      countSseDelivery(target.key, bytes);
+      return next;
+    }
     let out = "";
     if (data.length > 0) {
       const payload = json ? `[${decoder.decode(data)}]` : text ? decoder.decode(data) : null;

@@ -9,13 +9,13 @@ import type { Result } from "../protocol/errors.js";
 import { concatMessageLists } from "../protocol/json.js";
 import { isJsonType } from "../protocol/parse.js";
 import { formatOffset, parseOffset, type OffsetQuery } from "../protocol/offset.js";
-import { collapsedRead, type EdgeReader, type Reader } from "./collapse.js";
+import { collapsedRead, type EdgeReader, type PieceReader, type Reader } from "./collapse.js";
 import { Feed, type FeedOpener } from "./feed.js";
 import { metrics } from "./metrics.js";
 import { heldReaders } from "./held-readers.js";
 
 /** What a live reader needs from a StreamDO stub. */
-export type LiveStub = Reader & FeedOpener & { touch(): Promise<void> };
+export type LiveStub = Reader & PieceReader & FeedOpener & { touch(): Promise<void> };
 
 /** Live readers refresh a sliding TTL through the feed's stream at most this often per isolate. */
 const TOUCH_EVERY_MS = 1_000;
