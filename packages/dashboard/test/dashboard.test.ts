@@ -8,7 +8,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, type TestBrowser } from "./support/browser.js";
-import { append, eventually, inspect, seed } from "./support/seed.js";
+import { append, eventually, inspect, put, seed } from "./support/seed.js";
 import { ADMIN_TOKEN, startStack, type Stack } from "./support/stack.js";
 
 let stack: Stack;
@@ -155,6 +155,39 @@ describe("message browser", () => {
     // The text and hex views of the same page.
     await page.click(".browser .tabs button:has-text('hex')");
     expect(await text("[data-testid=raw]")).toMatch(/^000000 {2}7b 22 6e 22/);
+  });
+});
+
+describe("retention", () => {
+  it("shows the limits and retained start; the browser starts there and links a trimmed offset to it", async () => {
+    const name = "ret/trimmed";
+    await put(stack.server, name, { "stream-retention-seconds": "86400" });
+    let cut = "";
+    for (let n = 0; n < 8; n++) {
+      const res = await append(stack.server, name, JSON.stringify({ n }));
+      if (n === 3) cut = res.headers.get("stream-next-offset")!;
+    }
+    const trim = await fetch(`${stack.server}/v1/stream/default/${name}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "stream-trim-before": cut },
+    });
+    expect(trim.status).toBe(204);
+    const start = trim.headers.get("stream-start-offset")!;
+    await open(`stream/${name}?project=default`);
+    await page.locator("[data-testid=retention]").waitFor();
+    expect(await text("[data-testid=retention]")).toMatch(new RegExp(`${start}[\\s\\S]*86400 s`));
+    await page.locator("[data-testid=messages] li").first().waitFor();
+    expect((await shown())[0]).toBe(4);
+    // Its offset is the retained start's position (not counted from position 0).
+    const first = await page.locator("[data-testid=messages] li").first().getAttribute("data-offset");
+    expect(first!.split("_")[1]).toBe(start.split("_")[1]);
+    await page.fill("input[name=seek]", "0000000000000000_0000000000000000");
+    await page.click("form button:has-text('seek')");
+    await page.locator("[data-testid=earliest]").waitFor();
+    expect(await text("[data-testid=trimmed]")).toContain("trimmed by the stream's retention");
+    await page.click("[data-testid=earliest]");
+    await page.locator("[data-testid=messages] li").first().waitFor();
+    expect((await shown())[0]).toBe(4);
   });
 });
 

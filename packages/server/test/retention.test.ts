@@ -9,6 +9,7 @@ import { describe, expect, inject, test } from "vitest";
 import { parseToken, r2Keys, readToEnd, settled, stats } from "./support/cold.js";
 import { bytesOf, streamUrl } from "./support/util.js";
 import { readAll, subscribe } from "./support/estuary.js";
+import { eventually } from "./support/catalog.js";
 import { admin, bearer, createProject, projectStreamUrl, tokenFor } from "./support/auth.js";
 
 const cold = inject("coldBaseUrl");
@@ -56,6 +57,19 @@ async function segmentObjects(url: string): Promise<number[]> {
   return (await r2Keys(url)).filter((k) => !k.endsWith("/head")).map((k) => Number(k.split("/").at(-1)));
 }
 
+interface Inspected {
+  offsets: { start: string; bytes: number; trimmed: boolean };
+  hot: { start: number; end: number; bytes: number };
+  segments: unknown[];
+  retention: { startOffset: string; limits: Record<string, number | null> };
+}
+interface Listed {
+  bytes: number;
+  messages: number;
+  startOffset: string;
+  retention: Record<string, number | null>;
+}
+
 const pieces = (n: number) => Array.from({ length: n }, (_, i) => bytesOf(100, i + 1));
 const joined = (ps: Uint8Array[]) => Uint8Array.from(ps.flatMap((p) => [...p]));
 
@@ -93,6 +107,32 @@ describe("retention", () => {
     // A trim past the tail is refused and changes nothing.
     const bad = await fetch(s, { method: "PATCH", headers: { "stream-trim-before": `0_${"9".repeat(16)}` } });
     expect(bad.status).toBe(400);
+  });
+
+  test("inspection and catalog show the retained range and limits, also when every segment is trimmed", async () => {
+    const s = streamUrl("ret-inspect", cold);
+    await create(s, { ...BIN, "stream-retention-seconds": "86400" });
+    const offsets = await appendAll(s, BIN, pieces(3));
+    // Trim every sealed segment: the trimmed marker row is the last segment row.
+    expect((await fetch(s, { method: "PATCH", headers: { "stream-trim-before": offsets[2]! } })).status).toBe(204);
+    const name = s.slice(s.indexOf("/v1/stream/") + "/v1/stream/".length);
+    const limits = { bytes: null, messages: null, seconds: 86400 };
+    const got = await eventually(
+      async () => {
+        const res = await fetch(`${cold}/v1/projects/default/streams/${name}`, {
+          headers: { authorization: `Bearer ${inject("adminToken")}` },
+        });
+        return (await res.json()) as { stream: Inspected; catalog: Listed | null };
+      },
+      (v) => v.catalog?.startOffset === v.stream.retention.startOffset,
+    );
+    const { stream, catalog } = got;
+    expect(parseToken(stream.retention.startOffset).position).toBe(300);
+    expect(stream.retention.limits).toEqual(limits);
+    expect(stream.offsets).toMatchObject({ start: stream.retention.startOffset, bytes: 0, trimmed: true });
+    expect(stream.hot).toMatchObject({ start: 300, end: 300, bytes: 0 });
+    expect(stream.segments).toEqual([]);
+    expect(catalog).toMatchObject({ bytes: 0, messages: 0, segments: 0, retention: limits });
   });
 
   test("size and message limits on JSON; a limit changed later applies at once", async () => {

@@ -82,8 +82,9 @@ export async function readMessages(
   const inspected = await inspectStream(env, project, name);
   if ("ok" in inspected) return inspected;
   const i = inspected.stream;
-  // "-1" reads from position 0: a fork's start includes what it inherits from its source.
-  const at = offset === "tail" ? tailStart(i) : offset === "-1" ? formatOffset({ segment: 0, position: 0 }) : offset;
+  // "-1" reads from position 0 (a fork's start includes what it inherits from its source), or from the retained start.
+  const first = i.offsets.trimmed ? i.offsets.start : formatOffset({ segment: 0, position: 0 });
+  const at = offset === "tail" ? tailStart(i) : offset === "-1" ? first : offset;
   const from = parseOffset(at);
   if (!from) return failure(400, "invalid_offset", `"${at}" is not an offset (use -1, tail or an offset)`);
   const res = await internalFetch(

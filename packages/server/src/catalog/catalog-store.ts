@@ -7,6 +7,7 @@
 import type { Sql } from "../do/store.js";
 import type { CatalogEntry, CatalogReport, Position, ShardPage, ShardQuery } from "./entry.js";
 import { nameMatches, scanPrefix } from "./glob.js";
+import { formatOffset } from "../protocol/offset.js";
 
 /** Rows a shard examines for one page at most (a glob that matches little stops here). */
 export const SCAN_BUDGET = 5_000;
@@ -31,7 +32,9 @@ CREATE TABLE IF NOT EXISTS streams (
   segments INTEGER NOT NULL DEFAULT 0,
   subscribers INTEGER NOT NULL DEFAULT 0,
   session INTEGER NOT NULL DEFAULT 0,
-  reported_at INTEGER NOT NULL
+  reported_at INTEGER NOT NULL,
+  start_offset TEXT,
+  retention TEXT
 );
 CREATE INDEX IF NOT EXISTS streams_by_last_append ON streams (last_append, name);
 CREATE INDEX IF NOT EXISTS streams_by_bytes ON streams (bytes, name);
@@ -53,7 +56,13 @@ type Row = {
   subscribers: number;
   session: number;
   reported_at: number;
+  start_offset: string | null;
+  retention: string | null;
 };
+
+const NO_LIMITS = { bytes: null, messages: null, seconds: null };
+/** Columns added after shards existed: added to an older table on start. */
+const ADDED = ["start_offset TEXT", "retention TEXT"];
 
 const toEntry = (r: Row): CatalogEntry => ({
   name: r.name,
@@ -71,6 +80,8 @@ const toEntry = (r: Row): CatalogEntry => ({
   subscribers: r.subscribers,
   session: r.session === 1,
   reportedAt: r.reported_at,
+  startOffset: r.start_offset ?? formatOffset({ segment: 0, position: 0 }),
+  retention: r.retention === null ? NO_LIMITS : (JSON.parse(r.retention) as CatalogEntry["retention"]),
 });
 
 const COLUMN = { name: "name", lastAppend: "last_append", bytes: "bytes" } as const;
@@ -82,6 +93,13 @@ export class CatalogStore {
 
   constructor(private readonly sql: Sql) {
     this.sql.exec(SCHEMA);
+    const have = new Set(
+      this.sql
+        .exec<{ name: string }>("PRAGMA table_info(streams)")
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const col of ADDED) if (!have.has(col.split(" ")[0]!)) this.sql.exec(`ALTER TABLE streams ADD COLUMN ${col}`);
   }
 
   /** Applies a report unless a newer one was applied; true when it changed the row. */
@@ -102,8 +120,9 @@ export class CatalogStore {
       // A report made after a restart does not know the last append; the same instance keeps the stored one.
       this.sql.exec(
         `INSERT INTO streams (name, version, deleted, instance, content_type, created_at, last_append, bytes,
-          messages, closed, ttl_seconds, expires_at, fork_of, segments, subscribers, session, reported_at)
-         VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          messages, closed, ttl_seconds, expires_at, fork_of, segments, subscribers, session, reported_at,
+          start_offset, retention)
+         VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET version = excluded.version, deleted = 0,
            last_append = CASE WHEN excluded.last_append = 0 AND streams.instance = excluded.instance
              THEN streams.last_append ELSE excluded.last_append END,
@@ -111,7 +130,7 @@ export class CatalogStore {
            bytes = excluded.bytes, messages = excluded.messages, closed = excluded.closed,
            ttl_seconds = excluded.ttl_seconds, expires_at = excluded.expires_at, fork_of = excluded.fork_of,
            segments = excluded.segments, subscribers = excluded.subscribers, session = excluded.session,
-           reported_at = excluded.reported_at`,
+           reported_at = excluded.reported_at, start_offset = excluded.start_offset, retention = excluded.retention`,
         e.name,
         r.version,
         e.instance,
@@ -128,6 +147,8 @@ export class CatalogStore {
         e.subscribers,
         e.session ? 1 : 0,
         e.reportedAt,
+        e.startOffset,
+        JSON.stringify(e.retention),
       );
     }
     this.applied += 1;

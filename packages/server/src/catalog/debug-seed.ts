@@ -45,6 +45,8 @@ export function catalogSeedRoute(): Hono<{ Bindings: Env }> {
           lastAppendAt: now - ((i * 7919) % 86_400_000),
           bytes: (i * 104_729) % 10_000_000,
           messages: i % 1000,
+          startOffset: "0000000000000000_0000000000000000",
+          retention: { bytes: null, messages: null, seconds: null },
           closed: false,
           ttlSeconds: null,
           expiresAt: null,

@@ -14,10 +14,18 @@ export interface CatalogEntry {
   readonly createdAt: number;
   /** Last append that stored data, ms since epoch; null when none since the catalog learnt of it. */
   readonly lastAppendAt: number | null;
-  /** Bytes appended to this stream (a fork's inherited bytes excluded). */
+  /** Bytes retained: from the retained start (or the fork point) to the tail; trimmed and inherited bytes excluded. */
   readonly bytes: number;
-  /** Messages appended (JSON messages, or appends for byte streams), inherited ones excluded. */
+  /** Messages retained (JSON messages, or appends for byte streams), trimmed and inherited ones excluded. */
   readonly messages: number;
+  /** The earliest offset still stored (retention; docs/server.md "Retention and trimming"). */
+  readonly startOffset: string;
+  /** The stream's retention limits (null: no limit of that kind). */
+  readonly retention: {
+    readonly bytes: number | null;
+    readonly messages: number | null;
+    readonly seconds: number | null;
+  };
   readonly closed: boolean;
   readonly ttlSeconds: number | null;
   /** When the stream expires (for a sliding TTL: as of the last report); null when never. */

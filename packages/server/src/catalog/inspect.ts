@@ -23,6 +23,8 @@ export interface InspectView {
   readonly readers: { sse: number; longPoll: number };
   /** Forks reading from this stream (references by key plus legacy ones, do/fork-source.ts). */
   readonly forks: number;
+  /** The earliest position still stored (retention moves it past trimmed history; do/retention.ts). */
+  readonly retained: { readonly position: number; readonly offset: string };
 }
 
 /** The inspection of one stream (plain JSON). */
@@ -51,7 +53,10 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
     v.sql,
     `SELECT seq, start_pos, end_pos, messages, sealed FROM segments ORDER BY seq LIMIT ${LIMIT}`,
   );
-  const hotStart = segs.filter((s) => s.sealed === 1).at(-1)?.end_pos ?? ownStart(m);
+  // The hot range starts after the last sealed segment, or after the trimmed marker row (sealed = 2) that
+  // stands for the segments a trim dropped (do/retention-store.ts), and never before the retained start.
+  const start = Math.max(ownStart(m), v.retained.position);
+  const hotStart = Math.max(segs.filter((s) => s.sealed >= 1).at(-1)?.end_pos ?? 0, start);
   const lastId = rows<{ last_id: number }>(v.sql, "SELECT last_id FROM estuary_state WHERE id = 1")[0]?.last_id ?? 0;
   // `*`: the parking columns are added in place (estuary/outbox-store.ts) and may be missing on an old table.
   const subs = rows<{
@@ -84,24 +89,32 @@ export function inspectStream(v: InspectView, m: StreamMeta) {
     closed: m.closed,
     ttlSeconds: m.ttlSeconds,
     expiresAt: expiryTime(m),
-    offsets: { start: at(ownStart(m), 0), tail: at(m.tail, m.segment), bytes: m.tail - ownStart(m) },
+    // `trimmed`: retention dropped history before `start` (else a fork's start is its fork point).
+    offsets: {
+      start: start > ownStart(m) ? v.retained.offset : at(start, 0),
+      tail: at(m.tail, m.segment),
+      bytes: m.tail - start,
+      trimmed: start > ownStart(m),
+    },
     hot: {
       start: hotStart,
       end: m.tail,
       bytes: m.tail - hotStart,
       rows: count(v.sql, "SELECT count(*) AS n FROM log"),
     },
-    segments: segs.map((s) => ({
-      seq: s.seq,
-      sealed: s.sealed === 1,
-      start: s.start_pos,
-      end: s.end_pos,
-      bytes: s.end_pos - s.start_pos,
-      messages: s.messages,
-      startOffset: at(s.start_pos, s.seq),
-      endOffset: at(s.end_pos, s.seq),
-      r2Key: segmentKey(v.doId, m.instance, s.seq),
-    })),
+    segments: segs
+      .filter((s) => s.sealed !== 2) // the trimmed marker holds no data (its object is gone)
+      .map((s) => ({
+        seq: s.seq,
+        sealed: s.sealed === 1,
+        start: s.start_pos,
+        end: s.end_pos,
+        bytes: s.end_pos - s.start_pos,
+        messages: s.messages,
+        startOffset: at(s.start_pos, s.seq),
+        endOffset: at(s.end_pos, s.seq),
+        r2Key: segmentKey(v.doId, m.instance, s.seq),
+      })),
     producers: {
       count: count(v.sql, "SELECT count(*) AS n FROM producers"),
       list: producers.map((p) => ({ id: p.id, epoch: p.epoch, seq: p.last_seq, lastSeen: p.updated_at })),

@@ -10,6 +10,8 @@ const entry = (name: string, bytes = 0): CatalogEntry => ({
   createdAt: 0,
   lastAppendAt: null,
   bytes,
+  startOffset: "0000000000000000_0000000000000000",
+  retention: { bytes: null, messages: null, seconds: null },
   messages: 0,
   closed: false,
   ttlSeconds: null,

@@ -11,6 +11,7 @@ import { readCatalogConfig } from "./config.js";
 import { CatalogReporter, type StreamSnapshot } from "./reporter.js";
 import { splitKey } from "../estuary/ids.js";
 import { shardName, shardOf } from "./shard.js";
+import type { CatalogEntry } from "./entry.js";
 
 /** What the hook reads from the StreamDO. */
 export interface StreamView {
@@ -21,6 +22,10 @@ export interface StreamView {
   /** Messages in the hot log (counted once, then kept by cold storage). */
   hotMessages(m: StreamMeta): number;
   armAlarm(at: number): void;
+  /** The earliest position still stored (moves when retention trims). */
+  retainedStart(m: StreamMeta): number;
+  /** The retention limits and the earliest offset still stored. */
+  retention(m: StreamMeta): Pick<CatalogEntry, "retention" | "startOffset">;
 }
 
 function sealedStats(sql: Sql): { segments: number; messages: number } {
@@ -56,13 +61,15 @@ function isSession(sql: Sql): boolean {
 /** A snapshot of a visible stream (soft-deleted and releasing ones are gone from the catalog). */
 function snapshotOf(v: StreamView, m: StreamMeta | null, session: boolean): StreamSnapshot | null {
   if (!m || m.state !== "live" || m.pendingRelease) return null;
+  // A trim moves the start without an append: part of the lifecycle, so the catalog learns of it at once.
+  const start = Math.max(ownStart(m), v.retainedStart(m));
   return {
     key: m.key,
     tail: m.tail,
-    lifecycle: `${m.instance}|${m.closed ? "closed" : "open"}|${session ? "session" : "stream"}`,
+    lifecycle: `${m.instance}|${m.closed ? "closed" : "open"}|${session ? "session" : "stream"}|${start}`,
     entry(lastAppendAt, now) {
       const sealed = sealedStats(v.sql);
-      const bytes = m.tail - ownStart(m);
+      const bytes = m.tail - start;
       const subs = subscribers(v.sql);
       const { project, name } = splitKey(m.key);
       if (subs.n > 0) {
@@ -77,6 +84,7 @@ function snapshotOf(v: StreamView, m: StreamMeta | null, session: boolean): Stre
         lastAppendAt: lastAppendAt ?? (bytes > 0 && now - m.createdAt < 5_000 ? m.createdAt : null),
         bytes,
         messages: sealed.messages + v.hotMessages(m),
+        ...v.retention(m),
         closed: m.closed,
         ttlSeconds: m.ttlSeconds,
         expiresAt: expiryTime(m),

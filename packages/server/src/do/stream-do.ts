@@ -165,6 +165,11 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       sql: this.sql,
       current: () => this.loadRaw(),
       hotMessages: (m) => this.cold.hotMessageCount(m),
+      retainedStart: (m) => this.retention.start(m.instance),
+      retention: (m) => ({
+        retention: this.retention.limits(m.instance),
+        startOffset: retentionOf(this, m).startOffset,
+      }),
       armAlarm: (at) => this.alarms.schedule(JOB.catalog, at),
     });
     this.subs = new SubscriptionHook({ env, sql: this.sql, armRetry: (at) => this.alarms.schedule(JOB.subs, at) });
@@ -411,7 +416,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       readers: heldReadersOf(this.ctx),
       forks: forkReferences(this, m),
     };
-    return { ...inspectStream(view, m), retention: retentionOf(this, m) };
+    const retention = retentionOf(this, m);
+    const retained = { position: this.retention.start(m.instance), offset: retention.startOffset };
+    return { ...inspectStream({ ...view, retained }, m), retention };
   }
 
   // ---- RPC surface used by forks of this stream --------------------------

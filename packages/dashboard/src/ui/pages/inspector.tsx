@@ -7,6 +7,7 @@ import { href } from "../router.js";
 import { Badges } from "./streams.js";
 import { LiveTail } from "./live-tail.js";
 import { MessageBrowser, type Range } from "./messages.js";
+import { RetentionPanel } from "./retention.js";
 
 interface Segment {
   seq: number;
@@ -110,6 +111,7 @@ export function Inspector(props: { project: string; name: string }) {
               </tr>
             </tbody>
           </table>
+          <RetentionPanel stream={s} />
         </Panel>
         <Panel title="Forks and live readers" id="forks">
           <table>

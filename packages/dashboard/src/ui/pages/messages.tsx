@@ -1,7 +1,8 @@
 /** The message browser: seek to an offset, the start or the tail, page forward and back across hot and sealed ranges. */
 import { useEffect, useState } from "preact/hooks";
-import { rpc } from "../api.js";
+import { ApiError, rpc } from "../api.js";
 import { Copy, ErrorBox } from "../components.js";
+import { TrimmedNotice } from "./retention.js";
 
 /** What the server answers for one page. */
 interface MessagePage {
@@ -46,14 +47,18 @@ export function MessageBrowser(props: { project: string; name: string; ranges: R
   const [history, setHistory] = useState<string[]>(["-1"]);
   const [page, setPage] = useState<MessagePage | null>(null);
   const [error, setError] = useState<string>();
+  const [trimmed, setTrimmed] = useState(false);
   const [view, setView] = useState<View>("json");
   const [seek, setSeek] = useState("");
   const at = history[history.length - 1]!;
   useEffect(() => {
     setError(undefined);
-    rpc<MessagePage>("readMessages", props.project, props.name, at, PAGE_SIZE).then(setPage, (e: Error) =>
-      setError(e.message),
-    );
+    setTrimmed(false);
+    rpc<MessagePage>("readMessages", props.project, props.name, at, PAGE_SIZE).then(setPage, (e: Error) => {
+      // 410 before the retained start: TrimmedNotice explains it and links the earliest offset.
+      if (e instanceof ApiError && e.status === 410 && e.code === "offset_trimmed") setTrimmed(true);
+      else setError(e.message);
+    });
   }, [props.project, props.name, at]);
   const go = (offset: string) => setHistory([...history, offset]);
   const start = page ? position(page.offset) : 0;
@@ -102,7 +107,8 @@ export function MessageBrowser(props: { project: string; name: string; ranges: R
         </span>
       </div>
       <ErrorBox error={error} />
-      {page && (
+      {trimmed && <TrimmedNotice project={props.project} name={props.name} onGo={(o) => setHistory([o])} />}
+      {page && !trimmed && (
         <div>
           <p class="muted">
             from <Copy value={page.offset} /> to <Copy value={page.nextOffset} /> ·{" "}
