@@ -91,6 +91,7 @@ describe("pages", () => {
     expect(await page.locator("[data-testid=segments] tr.sealed").count()).toBe(12);
     expect(await text("[data-testid=segments] tr.hot")).toContain("2 rows");
     expect(await text("[data-testid=fork-count]")).toBe("1");
+    expect(await text("[data-testid=fork-names]")).toMatch(/^chat\/room1-fork at \d/);
     await eventually(
       async () => /tab-1\s+lag [1-9]/.test(await text("[data-testid=subscribers]")),
       10_000,
@@ -207,6 +208,26 @@ describe("live tail", () => {
     expect(await text("[data-testid=tail-lines]")).not.toContain('"live":2');
     await page.click("button[name=pause]"); // resume, from where it paused
     await page.locator("[data-testid=tail-lines] li", { hasText: '"live":2' }).waitFor({ timeout: 2000 });
+  });
+
+  it("the inspector shows the SSE readers held right now", async () => {
+    const reader = new AbortController();
+    const sse = await fetch(`${stack.server}/v1/stream/default/tail/live?offset=now&live=sse`, {
+      signal: reader.signal,
+    });
+    expect(sse.status).toBe(200);
+    // Edges report held readers to the object at most every 2 s (docs/admin.md).
+    await open("stream/tail/live?project=default");
+    await eventually(
+      async () => {
+        await page.reload(); // the same hash again would not load the inspection again
+        await page.locator("[data-testid=readers-held]").waitFor();
+        return /^[1-9]\d* \//.test(await text("[data-testid=readers-held]"));
+      },
+      10_000,
+      "a held SSE reader in the inspector",
+    );
+    reader.abort();
   });
 });
 

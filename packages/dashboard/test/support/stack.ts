@@ -176,6 +176,8 @@ const SERVER_VARS: Record<string, string> = {
   SSE_KEEPALIVE_MS: "2000",
   // The seeded session that refuses appends is parked after 1 s of failures (the shortest allowed).
   ESTUARY_PARK_AFTER_MS: "1000",
+  // ...which needs a call timeout below it (readConfig refuses one that is not).
+  ESTUARY_CALL_TIMEOUT_MS: "500",
 };
 
 /** Starts the server, then the dashboard bound to it, with Access pointed at a local JWKS. */

@@ -32,7 +32,12 @@ interface Inspection {
   hot: { start: number; end: number; bytes: number; rows: number };
   segments: Segment[];
   producers: { count: number; list: { id: string; epoch: number; seq: number; lastSeen: number }[] };
-  fork: { parent: string | null; offset: string | null; forks: number };
+  fork: {
+    parent: string | null;
+    offset: string | null;
+    forks: number;
+    list?: { name: string; instance: string; offset: string; since: number }[];
+  };
   estuary: {
     subscribers: {
       session: string;
@@ -43,7 +48,7 @@ interface Inspection {
       parked: Parked | null;
     }[];
   };
-  live: { feeds: number };
+  live: { feeds: number; readers?: { sse: number; longPoll: number } };
 }
 
 const sum = (ps: Point[], f: string) => ps.reduce((a, p) => a + Number(p[f] ?? 0), 0);
@@ -130,6 +135,25 @@ export function Inspector(props: { project: string; name: string }) {
               <tr>
                 <td>live feeds (edge isolates)</td>
                 <td>{num(s.live.feeds)}</td>
+              </tr>
+              <tr>
+                <td>forks (names)</td>
+                <td data-testid="fork-names">
+                  {(s.fork.list ?? []).length === 0
+                    ? "–"
+                    : (s.fork.list ?? []).map((f, i) => (
+                        <>
+                          {i > 0 && ", "}
+                          <a href={href("stream", p, f.name)}>{f.name}</a> at {f.offset}
+                        </>
+                      ))}
+                </td>
+              </tr>
+              <tr>
+                <td>readers held now (SSE / long-poll)</td>
+                <td data-testid="readers-held">
+                  {num(s.live.readers?.sse ?? 0)} / {num(s.live.readers?.longPoll ?? 0)}
+                </td>
               </tr>
               <tr>
                 <td>SSE readers opened (1 h)</td>

@@ -18,6 +18,9 @@ interface Metrics {
 }
 
 const sum = (ps: Point[], f: string) => ps.reduce((a, p) => a + Number(p[f] ?? 0), 0);
+// Held readers are gauges (each minute's peak), so they are read as the latest and the highest, never summed.
+const peak = (ps: Point[], f: string) => ps.reduce((a, p) => Math.max(a, Number(p[f] ?? 0)), 0);
+const last = (ps: Point[], f: string) => Number(ps.at(-1)?.[f] ?? 0);
 
 /** The overview page. */
 export function Overview(props: { project: string }) {
@@ -74,19 +77,32 @@ export function Overview(props: { project: string }) {
         </div>
       </Panel>
       <div class="two">
-        <Panel title="Live readers opened (by mode)">
+        <Panel title="Live readers (by mode)">
           <table>
+            <thead>
+              <tr>
+                <th></th>
+                <th>held, latest minute</th>
+                <th>held, peak</th>
+                <th>opened</th>
+              </tr>
+            </thead>
             <tbody>
               <tr>
                 <td>SSE</td>
+                <td data-testid="sse-held">{num(last(pts, "sseReaders"))}</td>
+                <td>{num(peak(pts, "sseReaders"))}</td>
                 <td data-testid="sse-opened">{num(sum(pts, "sseOpened"))}</td>
               </tr>
               <tr>
                 <td>Long-poll</td>
+                <td>{num(last(pts, "longPollReaders"))}</td>
+                <td>{num(peak(pts, "longPollReaders"))}</td>
                 <td>{num(sum(pts, "longPollsOpened"))}</td>
               </tr>
               <tr>
                 <td>Live deliveries</td>
+                <td colSpan={2}></td>
                 <td>{num(sum(pts, "liveDeliveries"))}</td>
               </tr>
             </tbody>
