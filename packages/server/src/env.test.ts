@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { objectPeakBytes, OBJECT_MEMORY_BUDGET, readConfig, type Env } from "./env.js";
+import { ConfigError, objectPeakBytes, OBJECT_MEMORY_BUDGET, readConfig, type Env } from "./env.js";
 
 const env = (vars: Record<string, string>) => vars as unknown as Env;
 
@@ -58,5 +58,16 @@ describe("readConfig: every var is validated in one place", () => {
     expect(() => readConfig(env({ ESTUARY_CALL_TIMEOUT_MS: "5000", ESTUARY_PARK_AFTER_MS: "5000" }))).toThrow(
       /ESTUARY_CALL_TIMEOUT_MS=5000 is not below ESTUARY_PARK_AFTER_MS=5000.*lower ESTUARY_CALL_TIMEOUT_MS or raise ESTUARY_PARK_AFTER_MS/,
     );
+  });
+});
+
+describe("readConfig: errors", () => {
+  test("every refused setting is a ConfigError (the edge answers 500 config_invalid with its message)", () => {
+    const cases: Record<string, string>[] = [
+      { MAX_APPEND_BYTES: "x" },
+      { SUBSCRIPTIONS_ALLOW_LOOPBACK: "yes" },
+      { ESTUARY_PARK_AFTER_MS: "1000" }, // the default call timeout (10 s) is not below it
+    ];
+    for (const vars of cases) expect(() => readConfig(env(vars))).toThrow(ConfigError);
   });
 });

@@ -69,6 +69,11 @@ export interface Env {
   SUBSCRIPTIONS_ALLOW_LOOPBACK?: string;
 }
 
+/** A setting that cannot work; its message names the setting and what to change. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
 /** Validated server configuration. */
 export interface Config {
   readonly longPollTimeoutMs: number;
@@ -103,7 +108,7 @@ export function intVar(env: Env, name: keyof Env, fallback: number, min: number,
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (typeof raw !== "string" || !Number.isInteger(n) || n < min || n > max) {
-    throw new Error(
+    throw new ConfigError(
       `Invalid ${name}="${String(raw)}": set it to an integer between ${min} and ${max} in wrangler.jsonc "vars"`,
     );
   }
@@ -115,7 +120,7 @@ function boolVar(env: Env, name: keyof Env): boolean {
   const raw = env[name];
   if (raw === undefined || raw === "" || raw === "false") return false;
   if (raw === "true") return true;
-  throw new Error(`Invalid ${name}="${String(raw)}": set it to "true" or "false" in wrangler.jsonc "vars"`);
+  throw new ConfigError(`Invalid ${name}="${String(raw)}": set it to "true" or "false" in wrangler.jsonc "vars"`);
 }
 
 const MiB = 1024 * 1024;
@@ -146,12 +151,12 @@ export function objectPeakBytes(c: Config): number {
 /** Refuses a configuration whose peak does not fit the budget, saying what to change. */
 function checkMemoryBudget(c: Config): void {
   if (c.segmentMaxBytes > SEGMENT_MAX_BYTES_LIMIT) {
-    throw new Error(
+    throw new ConfigError(
       `SEGMENT_MAX_BYTES=${c.segmentMaxBytes} is above ${SEGMENT_MAX_BYTES_LIMIT} (64 MiB): larger segments take too long to seal and drain after an R2 outage; lower it in wrangler.jsonc "vars"`,
     );
   }
   if (c.segmentMaxMessages > SEGMENT_MAX_MESSAGES_LIMIT) {
-    throw new Error(
+    throw new ConfigError(
       `SEGMENT_MAX_MESSAGES=${c.segmentMaxMessages} is above ${SEGMENT_MAX_MESSAGES_LIMIT}: a segment's message index would exceed 1 MiB in every isolate that reads it; lower it in wrangler.jsonc "vars"`,
     );
   }
@@ -161,7 +166,7 @@ function checkMemoryBudget(c: Config): void {
       (OBJECT_MEMORY_BUDGET - 2 * c.maxReadBytes - 2 * MiB - c.maxAppendMessages * BYTES_PER_MESSAGE) /
         APPEND_BYTES_FACTOR,
     );
-    throw new Error(
+    throw new ConfigError(
       `MAX_APPEND_BYTES=${c.maxAppendBytes}, MAX_APPEND_MESSAGES=${c.maxAppendMessages} and MAX_READ_BYTES=${c.maxReadBytes} need about ${Math.ceil(peak / MiB)} MiB per object, above the ${OBJECT_MEMORY_BUDGET / MiB} MiB memory budget (docs/server.md "Memory budget"); lower MAX_APPEND_BYTES to at most ${Math.max(0, maxAppend)} (or lower the others) in wrangler.jsonc "vars"`,
     );
   }
@@ -209,7 +214,7 @@ function estuaryVars(env: Env): EstuaryConfig {
     parkLagRows: intVar(env, "ESTUARY_PARK_LAG_ROWS", 10_000, 10, 1_000_000),
   };
   if (config.callTimeoutMs >= config.parkAfterMs) {
-    throw new Error(
+    throw new ConfigError(
       `ESTUARY_CALL_TIMEOUT_MS=${config.callTimeoutMs} is not below ESTUARY_PARK_AFTER_MS=${config.parkAfterMs}: a subscriber would be parked before one call to it could time out; lower ESTUARY_CALL_TIMEOUT_MS or raise ESTUARY_PARK_AFTER_MS in wrangler.jsonc "vars"`,
     );
   }

@@ -3,7 +3,7 @@
  * errors become responses.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { readConfig, type Env } from "../env.js";
+import { ConfigError, readConfig, type Env } from "../env.js";
 import { metrics, snapshot } from "../live/metrics.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { adminRoutes } from "./admin-routes.js";
@@ -94,6 +94,8 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.notFound(() => errorResponse(failure(404, "not_found", "No such route")));
   app.onError((err) => {
     if (err instanceof HttpError) return errorResponse(err.failure);
+    // An operator's mistake, not a secret: say which setting to change.
+    if (err instanceof ConfigError) return errorResponse(failure(500, "config_invalid", err.message));
     console.error(JSON.stringify({ msg: "unhandled error", error: String(err), stack: (err as Error).stack }));
     return errorResponse(failure(500, "internal", "Internal error"));
   });

@@ -26,6 +26,8 @@ export type ErrorCode =
   | "rate_limited"
   | "unavailable"
   | "internal"
+  /** The deployment's configuration is invalid (src/env.ts readConfig says which setting). */
+  | "config_invalid"
   /** PROTOCOL.md §6.2: a webhook URL refused by the SSRF check. */
   | "WEBHOOK_URL_REJECTED";
 
