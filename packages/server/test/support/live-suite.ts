@@ -73,8 +73,16 @@ export function liveSuite(base: () => string): void {
       const before = await metrics();
       const polls = Array.from({ length: 50 }, () => fetch(`${url}?offset=${tail}&live=long-poll`));
       // Write only once all 50 wait on the feed: a poll arriving after the write would read it itself.
-      const waiting = async () => (await metrics()).readersWaiting! - before.readersWaiting!;
-      await waitFor(async () => (await waiting()) >= 50, 10_000, "50 long-polls waiting on the feed");
+      // Readers of earlier tests may still be counted (an SSE reader notices its client left only at
+      // its next write), so long-polls waiting are bounded from below by waiting readers minus open SSE.
+      let seen = 0;
+      const longPollsWaiting = async () => {
+        const m = await metrics();
+        return (seen = m.readersWaiting! - m.sseOpen!);
+      };
+      await waitFor(async () => (await longPollsWaiting()) >= 50, 10_000, "50 long-polls waiting").catch((e) => {
+        throw new Error(`${(e as Error).message} (${seen} seen)`);
+      });
       await post(url, "payload");
       const responses = await Promise.all(polls);
       const bodies = await Promise.all(responses.map((r) => r.text()));
