@@ -1,6 +1,7 @@
 /** Incomplete bodies error before the Durable Object could commit them; whole ones pass unchanged. */
 import { describe, expect, test } from "vitest";
 import { guardBody, peekEmpty } from "./body-guard.js";
+import { drainUnread } from "./drain.js";
 
 const enc = new TextEncoder();
 
@@ -23,6 +24,26 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<string> {
 }
 
 describe("guardBody", () => {
+  test("release leaves the unread rest of the body to the drain, not cancelled", async () => {
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (++pulls > 20) c.close();
+        else c.enqueue(new Uint8Array(1000));
+      },
+    });
+    const req = requestWith(source);
+    const g = guardBody(req, null);
+    const reader = g.body!.getReader();
+    await reader.read(); // the callee read a little, answered and let go of the rest
+    await reader.cancel();
+    await g.release();
+    expect(req.body!.locked).toBe(false);
+    const rest = await drainUnread(req);
+    expect(rest).toBeGreaterThan(0);
+    expect(pulls).toBe(21); // read to its end, not cancelled half-way
+  });
+
   test("a whole body passes, with or without a declared length", async () => {
     for (const declared of [null, 10]) {
       const g = guardBody(requestWith(streamOf(["hello", "world"])), declared);

@@ -20,18 +20,23 @@ export interface GuardedBody {
   /** Why the body was incomplete, once it was; null while it looks whole. */
   problem(): string | null;
   /**
-   * Cancels what is left of the body after the call that read it returned,
-   * so the runtime discards it as it would an unread body (a body left
-   * locked and half-read makes the connection unusable for the next request).
+   * Detaches the guard from what is left of the body after the call that
+   * read it returned, leaving the rest unlocked: the edge drains it when it
+   * answers with an error (drain.ts), so the client reads the answer instead
+   * of a reset connection (a body left locked and half-read also makes the
+   * connection unusable for the next request).
    */
-  release(): void;
+  release(): Promise<void>;
 }
+
+/** Longest `release` waits for the pipe to let go of the body. */
+const RELEASE_WAIT_MS = 1_000;
 
 /** Wraps `req`'s body; `declared` is its Content-Length (null when chunked). */
 export function guardBody(req: Request, declared: number | null): GuardedBody {
   let problem: string | null = null;
   const source = req.body;
-  if (source === null) return { body: null, problem: () => problem, release: () => {} };
+  if (source === null) return { body: null, problem: () => problem, release: async () => {} };
   const fail = (why: string, controller: TransformStreamDefaultController<Uint8Array>) => {
     problem ??= why;
     controller.error(new Error(why));
@@ -52,14 +57,22 @@ export function guardBody(req: Request, declared: number | null): GuardedBody {
   });
   const stop = new AbortController();
   let piped = false;
-  source
-    .pipeTo(guard.writable, { signal: stop.signal })
+  // preventCancel: stopping the pipe leaves the rest of the body to be drained, not cancelled.
+  const pipe = source
+    .pipeTo(guard.writable, { signal: stop.signal, preventCancel: true })
     .then(() => (piped = true))
     .catch((e: unknown) => {
       if (!stop.signal.aborted) problem ??= `The body could not be read to its end (${String(e)})`;
     });
-  const release = () => {
-    if (!piped) stop.abort();
+  const release = async () => {
+    if (piped) return;
+    stop.abort();
+    // The source is unlocked once the pipe has settled, which needs the callee
+    // to have let go of the guarded side; if it has not within a moment, the
+    // rest stays locked and the runtime discards it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([pipe, new Promise((ok) => (timer = setTimeout(ok, RELEASE_WAIT_MS)))]);
+    clearTimeout(timer);
   };
   return { body: guard.readable, problem: () => problem, release };
 }

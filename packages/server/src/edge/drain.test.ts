@@ -26,6 +26,14 @@ describe("drainUnread", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  test("drains the rest of a body read in part", async () => {
+    const req = post(bodyOf(3, 100));
+    const reader = req.body!.getReader();
+    await reader.read();
+    reader.releaseLock();
+    expect(await drainUnread(req)).toBe(200);
+  });
+
   test("leaves a consumed or absent body alone", async () => {
     const req = post(bodyOf(1, 10));
     await req.arrayBuffer();

@@ -19,7 +19,8 @@ export const DRAIN_MAX_MS = 5_000;
 /** Reads and discards `req`'s unread body, up to `maxBytes` / `maxMs`; never throws. */
 export async function drainUnread(req: Request, maxBytes = DRAIN_MAX_BYTES, maxMs = DRAIN_MAX_MS): Promise<number> {
   const body = req.body;
-  if (body === null || req.bodyUsed || body.locked) return 0;
+  // A body read in part (bodyUsed) but no longer locked still has a rest to drain.
+  if (body === null || body.locked) return 0;
   const reader = body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((ok) => (timer = setTimeout(() => ok("timeout"), maxMs)));

@@ -90,7 +90,7 @@ async function withBody<T>(c: Ctx, call: (body: ReadableStream<Uint8Array> | nul
     if (problem === null) throw e;
     throw new HttpError(failure(400, "body_incomplete", `${problem}; nothing was stored`));
   } finally {
-    guarded.release();
+    await guarded.release();
   }
 }
 
