@@ -28,7 +28,7 @@ describe("API failures in wrangler's output", () => {
     expect(apiProblem("or register a workers.dev subdomain here:\nhttps://dash.cloudflare.com/x")?.kind).toBe(
       "no-subdomain",
     );
-    expect(apiProblem("Some other failure [code: 10021]")).toBeUndefined();
+    expect(apiProblem("Some other failure [code: 7003]")).toBeUndefined();
   });
 });
 
