@@ -1,7 +1,6 @@
 /** Incomplete bodies error before the Durable Object could commit them; whole ones pass unchanged. */
 import { describe, expect, test } from "vitest";
 import { guardBody, peekEmpty } from "./body-guard.js";
-import { drainUnread } from "./drain.js";
 
 const enc = new TextEncoder();
 
@@ -24,24 +23,52 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<string> {
 }
 
 describe("guardBody", () => {
-  test("release leaves the unread rest of the body to the drain, not cancelled", async () => {
+  test("release drains the rest the callee left unread, to its end, never cancelling it", async () => {
     let pulls = 0;
+    let cancelled = false;
     const source = new ReadableStream<Uint8Array>({
       pull(c) {
         if (++pulls > 20) c.close();
         else c.enqueue(new Uint8Array(1000));
       },
+      cancel() {
+        cancelled = true;
+      },
     });
-    const req = requestWith(source);
-    const g = guardBody(req, null);
+    const g = guardBody(requestWith(source), null);
     const reader = g.body!.getReader();
     await reader.read(); // the callee read a little, answered and let go of the rest
     await reader.cancel();
     await g.release();
-    expect(req.body!.locked).toBe(false);
-    const rest = await drainUnread(req);
-    expect(rest).toBeGreaterThan(0);
-    expect(pulls).toBe(21); // read to its end, not cancelled half-way
+    expect(pulls).toBe(21); // read to its end
+    expect(cancelled).toBe(false);
+  });
+
+  test("the guard reads the request body only as fast as the callee pulls", async () => {
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          pulls += 1;
+          c.enqueue(new Uint8Array(10));
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const g = guardBody(requestWith(source), null);
+    const reader = g.body!.getReader();
+    await reader.read();
+    await new Promise((ok) => setTimeout(ok, 20));
+    // One read for the callee's one pull, none ahead of it: nothing read is dropped on release.
+    expect(pulls).toBe(1);
+  });
+
+  test("a body the callee never touched is drained whole by release", async () => {
+    const req = requestWith(streamOf(["a", "b", "c"]));
+    const g = guardBody(req, 3);
+    await g.release();
+    expect(g.problem()).toBeNull();
+    await expect(g.body!.getReader().read()).rejects.toThrow(/released/);
   });
 
   test("a whole body passes, with or without a declared length", async () => {

@@ -13,6 +13,7 @@
  * Not detectable: a proxy in front that ends the body cleanly when its client
  * vanishes — wrangler dev's own proxy does this for chunked bodies.
  */
+import { drainReader } from "./drain.js";
 
 /** A request body wrapped so that an incomplete upload errors instead of ending. */
 export interface GuardedBody {
@@ -20,61 +21,74 @@ export interface GuardedBody {
   /** Why the body was incomplete, once it was; null while it looks whole. */
   problem(): string | null;
   /**
-   * Detaches the guard from what is left of the body after the call that
-   * read it returned, leaving the rest unlocked: the edge drains it when it
-   * answers with an error (drain.ts), so the client reads the answer instead
-   * of a reset connection (a body left locked and half-read also makes the
-   * connection unusable for the next request).
+   * Called once the call that read the body has returned: reads and discards
+   * what the callee left unread (bounded, drain.ts), so the client gets to
+   * send its whole body and then reads the answer. A body left half-read, or
+   * cancelled, resets the connection instead: the client (and wrangler dev's
+   * proxy in front of the Worker) then sees a network error, not the 4xx.
    */
   release(): Promise<void>;
 }
-
-/** Longest `release` waits for the pipe to let go of the body. */
-const RELEASE_WAIT_MS = 1_000;
 
 /** Wraps `req`'s body; `declared` is its Content-Length (null when chunked). */
 export function guardBody(req: Request, declared: number | null): GuardedBody {
   let problem: string | null = null;
   const source = req.body;
   if (source === null) return { body: null, problem: () => problem, release: async () => {} };
-  const fail = (why: string, controller: TransformStreamDefaultController<Uint8Array>) => {
+  // The guard holds the only reader of the request body and reads from it
+  // only when the callee pulls, so after the call no read of it is left in
+  // flight except one the callee asked for: release waits for that one, then
+  // drains the rest through the same reader.
+  const reader = source.getReader();
+  let size = 0;
+  let ended = false;
+  let released = false;
+  let inFlight: Promise<unknown> | null = null;
+  const fail = (why: string, controller: ReadableStreamDefaultController<Uint8Array>) => {
     problem ??= why;
     controller.error(new Error(why));
   };
-  let size = 0;
-  const guard = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (declared !== null && size > declared) return fail("Body is longer than its Content-Length", controller);
-      controller.enqueue(chunk);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (released) return controller.error(new Error("The request body was released"));
+        const read = reader.read();
+        inFlight = read;
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await read;
+        } catch (e) {
+          ended = true;
+          return fail(`The body could not be read to its end (${String(e)})`, controller);
+        } finally {
+          inFlight = null;
+        }
+        if (r.done) {
+          ended = true;
+          if (req.signal?.aborted) return fail("The client went away before the body ended", controller);
+          if (declared !== null && size !== declared) {
+            return fail(`Body ended after ${size} of ${declared} declared bytes`, controller);
+          }
+          return controller.close();
+        }
+        size += r.value.byteLength;
+        if (declared !== null && size > declared) return fail("Body is longer than its Content-Length", controller);
+        // (A chunk read for a callee that has returned since is dropped: the rest is being drained.)
+        if (!released) controller.enqueue(r.value);
+      },
+      // The callee stopped reading: what is left stays in the reader for release to drain.
+      cancel() {},
     },
-    flush(controller) {
-      if (req.signal?.aborted) return fail("The client went away before the body ended", controller);
-      if (declared !== null && size !== declared) {
-        return fail(`Body ended after ${size} of ${declared} declared bytes`, controller);
-      }
-    },
-  });
-  const stop = new AbortController();
-  let piped = false;
-  // preventCancel: stopping the pipe leaves the rest of the body to be drained, not cancelled.
-  const pipe = source
-    .pipeTo(guard.writable, { signal: stop.signal, preventCancel: true })
-    .then(() => (piped = true))
-    .catch((e: unknown) => {
-      if (!stop.signal.aborted) problem ??= `The body could not be read to its end (${String(e)})`;
-    });
+    { highWaterMark: 0 },
+  );
   const release = async () => {
-    if (piped) return;
-    stop.abort();
-    // The source is unlocked once the pipe has settled, which needs the callee
-    // to have let go of the guarded side; if it has not within a moment, the
-    // rest stays locked and the runtime discards it.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([pipe, new Promise((ok) => (timer = setTimeout(ok, RELEASE_WAIT_MS)))]);
-    clearTimeout(timer);
+    if (released) return;
+    released = true;
+    if (ended) return;
+    await inFlight?.catch(() => {});
+    await drainReader(reader);
   };
-  return { body: guard.readable, problem: () => problem, release };
+  return { body, problem: () => problem, release };
 }
 
 /**
@@ -90,7 +104,7 @@ export async function peekEmpty(req: Request): Promise<{ empty: boolean; req: Re
   let first = await reader.read();
   while (!first.done && first.value.byteLength === 0) first = await reader.read();
   if (first.done) return { empty: true, req: withBody(req, null) };
-  // (A caller that rejects a non-empty body cancels it through the returned request's body.)
+  // (A caller that refuses a non-empty body leaves it to the drain (drain.ts), which reads the rest through `rest`.)
   const head = first.value;
   const rest = new ReadableStream<Uint8Array>({
     start(controller) {

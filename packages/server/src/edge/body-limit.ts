@@ -40,7 +40,8 @@ export async function limitBody(
     if (done) break;
     size += value.byteLength;
     if (size > own) {
-      await reader.cancel();
+      // Not cancelled: the drain reads the rest, so the client gets to read its 413 (drain.ts).
+      reader.releaseLock();
       throw tooLarge(own);
     }
     chunks.push(value);

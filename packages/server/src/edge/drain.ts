@@ -21,21 +21,36 @@ export async function drainUnread(req: Request, maxBytes = DRAIN_MAX_BYTES, maxM
   const body = req.body;
   // A body read in part (bodyUsed) but no longer locked still has a rest to drain.
   if (body === null || body.locked) return 0;
-  const reader = body.getReader();
+  return drainReader(body.getReader(), maxBytes, maxMs);
+}
+
+/** Reads and discards what is left in `reader`, up to `maxBytes` / `maxMs`, then lets go of it; never throws. */
+export async function drainReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes = DRAIN_MAX_BYTES,
+  maxMs = DRAIN_MAX_MS,
+): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((ok) => (timer = setTimeout(() => ok("timeout"), maxMs)));
   let read = 0;
+  let ended = false;
   try {
     while (read <= maxBytes) {
       const r = await Promise.race([reader.read(), timeout]);
-      if (r === "timeout" || r.done) break;
+      if (r === "timeout") break;
+      if (r.done) {
+        ended = true;
+        break;
+      }
       read += r.value.byteLength;
     }
   } catch {
     // The client broke off: nothing left to drain.
+    ended = true;
   } finally {
     clearTimeout(timer);
-    reader.cancel().catch(() => {});
+    // Past a bound the rest is cancelled: the client loses its connection, not the Worker its time.
+    if (!ended) reader.cancel().catch(() => {});
   }
   return read;
 }

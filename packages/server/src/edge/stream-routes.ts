@@ -69,7 +69,7 @@ async function appendContentType(c: Ctx): Promise<string | null> {
   const peeked = await peekEmpty(c.req.raw);
   c.req.raw = peeked.req;
   if (peeked.empty) return null;
-  await peeked.req.body?.cancel().catch(() => {});
+  // Refused below with the body unread: the drain reads it before the answer (drain.ts).
   return contentTypeOf(c);
 }
 

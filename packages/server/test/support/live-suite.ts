@@ -71,17 +71,31 @@ export function liveSuite(base: () => string): void {
       const put = await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" }, body: "x" });
       const tail = put.headers.get("stream-next-offset")!;
       const before = await metrics();
-      const polls = Array.from({ length: 50 }, () => fetch(`${url}?offset=${tail}&live=long-poll`));
+      // Each client long-polls again after a 204, as a real one does: the test's short
+      // LONG_POLL_TIMEOUT_MS (1.5 s) must not decide whether all 50 are waiting when the write lands.
+      const pollUntilData = async (): Promise<Response> => {
+        let cursor = "";
+        for (let i = 0; i < 20; i++) {
+          const res = await fetch(`${url}?offset=${tail}&live=long-poll${cursor}`);
+          if (res.status !== 204) return res;
+          await res.arrayBuffer();
+          cursor = `&cursor=${res.headers.get("stream-cursor")}`;
+        }
+        throw new Error("no data after 20 long-polls");
+      };
+      const polls = Array.from({ length: 50 }, pollUntilData);
       // Write only once all 50 wait on the feed: a poll arriving after the write would read it itself.
       // Readers of earlier tests may still be counted (an SSE reader notices its client left only at
       // its next write), so long-polls waiting are bounded from below by waiting readers minus open SSE.
-      let seen = 0;
+      let seen: Metrics = {};
       const longPollsWaiting = async () => {
-        const m = await metrics();
-        return (seen = m.readersWaiting! - m.sseOpen!);
+        seen = await metrics();
+        return seen.readersWaiting! - seen.sseOpen!;
       };
       await waitFor(async () => (await longPollsWaiting()) >= 50, 10_000, "50 long-polls waiting").catch((e) => {
-        throw new Error(`${(e as Error).message} (${seen} seen)`);
+        const { readersWaiting, sseOpen, longPollsOpen, feedsOpened, doReads } = seen;
+        const last = JSON.stringify({ readersWaiting, sseOpen, longPollsOpen, feedsOpened, doReads });
+        throw new Error(`${(e as Error).message}; last metrics ${last}`);
       });
       await post(url, "payload");
       const responses = await Promise.all(polls);
