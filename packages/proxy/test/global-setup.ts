@@ -4,7 +4,12 @@
  * tests through `inject()`.
  */
 import type { TestProject } from "vitest/node";
-import { startLocalWorker, type LocalWorker } from "../../server/test/support/local-worker.ts";
+import {
+  freePort,
+  startLocalWorker,
+  type LocalWorker,
+} from "../../server/test/support/local-worker.ts";
+import { openSuiteProjects } from "../../server/test/support/suite-projects.ts";
 import { nginxBinary, startNginx, type RunningNginx } from "./support/nginx.ts";
 
 /** Server settings for the shared Worker: short waits keep the suite fast. */
@@ -12,6 +17,11 @@ const WORKER_VARS = {
   LONG_POLL_TIMEOUT_MS: "1500",
   SSE_KEEPALIVE_MS: "1000",
   SSE_CLOSE_AFTER_MS: "60000",
+  // The conformance suite's subscription tests: their projects are created with the admin
+  // token, and their webhook receivers listen on 127.0.0.1 (a dev-only SSRF exception).
+  DEFAULT_PROJECT_OPEN: "true",
+  ADMIN_TOKEN: "proxy-test-admin-token-0123456789abcdef",
+  SUBSCRIPTIONS_ALLOW_LOOPBACK: "true",
 } as const;
 
 declare module "vitest" {
@@ -30,8 +40,17 @@ let nginx: RunningNginx | undefined;
 /** Starts the Worker, then nginx with ORIGIN_SCHEME=http pointing at it. */
 export async function setup(project: TestProject): Promise<void> {
   nginxBinary(); // fail first, with the apt packages to install, if nginx is missing
-  worker = await startLocalWorker({ vars: WORKER_VARS, verbose: process.env.DS_VERBOSE === "1" });
-  nginx = await startNginx({ ORIGIN_HOST: `127.0.0.1:${worker.port}`, ORIGIN_SCHEME: "http" });
+  // nginx sets Host to the origin's, so the Worker learns the address clients use from PUBLIC_URL
+  // (subscription callback and JWKS URLs, Location).
+  const proxyPort = await freePort();
+  const vars = { ...WORKER_VARS, PUBLIC_URL: `http://127.0.0.1:${proxyPort}` };
+  worker = await startLocalWorker({ vars, verbose: process.env.DS_VERBOSE === "1" });
+  await openSuiteProjects(worker.url, WORKER_VARS.ADMIN_TOKEN);
+  nginx = await startNginx({
+    ORIGIN_HOST: `127.0.0.1:${worker.port}`,
+    ORIGIN_SCHEME: "http",
+    LISTEN_PORT: String(proxyPort),
+  });
   project.provide("proxyUrl", nginx.url);
   project.provide("originUrl", worker.url);
   project.provide("proxyLongPollTimeoutMs", Number(WORKER_VARS.LONG_POLL_TIMEOUT_MS));

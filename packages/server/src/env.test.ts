@@ -61,6 +61,22 @@ describe("readConfig: every var is validated in one place", () => {
   });
 });
 
+describe("readConfig: PUBLIC_URL", () => {
+  test("is an http(s) origin, normalised; unset is null", () => {
+    expect(readConfig(env({})).publicOrigin).toBeNull();
+    expect(readConfig(env({ PUBLIC_URL: "https://Streams.Example.com/" })).publicOrigin).toBe(
+      "https://streams.example.com",
+    );
+    expect(readConfig(env({ PUBLIC_URL: "http://127.0.0.1:9000" })).publicOrigin).toBe("http://127.0.0.1:9000");
+  });
+
+  test("anything but a bare origin is refused, saying what to set", () => {
+    for (const bad of ["streams.example.com", "ftp://x.example", "https://x.example/base", "https://x.example/?a=1"]) {
+      expect(() => readConfig(env({ PUBLIC_URL: bad })), bad).toThrow(/PUBLIC_URL.*scheme and host only/);
+    }
+  });
+});
+
 describe("readConfig: errors", () => {
   test("every refused setting is a ConfigError (the edge answers 500 config_invalid with its message)", () => {
     const cases: Record<string, string>[] = [

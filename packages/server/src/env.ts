@@ -67,6 +67,8 @@ export interface Env {
   SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionDO>;
   /** Dev-only: "true" lets webhooks target loopback (http://localhost, 127.0.0.0/8, ::1). */
   SUBSCRIPTIONS_ALLOW_LOOPBACK?: string;
+  /** The origin clients reach the server at, when a proxy in front rewrites Host (docs/server.md). */
+  PUBLIC_URL?: string;
 }
 
 /** A setting that cannot work; its message names the setting and what to change. */
@@ -100,6 +102,8 @@ export interface Config {
   readonly estuary: EstuaryConfig;
   /** Webhooks may target loopback addresses (local development only). */
   readonly subscriptionsAllowLoopback: boolean;
+  /** The origin (scheme://host[:port]) of the URLs the server writes, or null for the request's own. */
+  readonly publicOrigin: string | null;
 }
 
 /** Reads an integer var, or throws a message that says which setting to fix. */
@@ -121,6 +125,24 @@ function boolVar(env: Env, name: keyof Env): boolean {
   if (raw === undefined || raw === "" || raw === "false") return false;
   if (raw === "true") return true;
   throw new ConfigError(`Invalid ${name}="${String(raw)}": set it to "true" or "false" in wrangler.jsonc "vars"`);
+}
+
+/** An http(s) origin with nothing after it, or null when unset. */
+function originVar(env: Env, name: keyof Env): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    // reported below
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username) {
+    throw new ConfigError(
+      `Invalid ${name}="${String(raw)}": set it to the origin clients use, such as "https://streams.example.com" (scheme and host only), in wrangler.jsonc "vars"`,
+    );
+  }
+  return url.origin;
 }
 
 const MiB = 1024 * 1024;
@@ -192,6 +214,7 @@ export function readConfig(env: Env): Config {
     producerTurnTimeoutMs: intVar(env, "PRODUCER_TURN_TIMEOUT_MS", 30_000, 100, 300_000),
     estuary: estuaryVars(env),
     subscriptionsAllowLoopback: boolVar(env, "SUBSCRIPTIONS_ALLOW_LOOPBACK"),
+    publicOrigin: originVar(env, "PUBLIC_URL"),
   };
   checkMemoryBudget(config);
   cache.set(env, config);

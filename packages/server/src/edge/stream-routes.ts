@@ -19,6 +19,7 @@ import {
 import { parseForkSource, parseStreamPath, type StreamPath } from "./paths.js";
 import { metrics } from "../live/metrics.js";
 import { guardBody, peekEmpty } from "./body-guard.js";
+import { publicUrlOf } from "./public-url.js";
 import { streamHeaders } from "./respond.js";
 import { createRetention, setRetentionHeaders } from "./retention-routes.js";
 
@@ -128,7 +129,7 @@ export async function handlePut(c: Ctx): Promise<Response> {
     ),
   );
   const out = streamHeaders(r.info);
-  if (r.created) out.set(H.location, c.req.url.split("?")[0]!);
+  if (r.created) out.set(H.location, publicUrlOf(c.req.url.split("?")[0]!, readConfig(c.env).publicOrigin).href);
   return new Response(null, { status: r.created ? 201 : 200, headers: out });
 }
 

@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { authorize } from "../edge/auth-middleware.js";
 import { DEFAULT_PROJECT, STREAM_PREFIX } from "../edge/paths.js";
 import { readConfig, type Env } from "../env.js";
+import { publicUrlOf } from "../edge/public-url.js";
 import { HttpError, failure } from "../protocol/errors.js";
 import { PROJECT_NAME_RE } from "../projects/config.js";
 import { findProject } from "../projects/store.js";
@@ -24,7 +25,7 @@ const MAX_BODY = 64 * 1024;
 
 /** Where a `__ds` request points: project, stream root URL and the segments after `__ds`. */
 function locate(c: Ctx): { project: string; root: string; rest: string[] } | null {
-  const url = new URL(c.req.url);
+  const url = publicUrlOf(c.req.url, readConfig(c.env).publicOrigin);
   const segs = url.pathname.slice(STREAM_PREFIX.length).split("/");
   const base = `${url.origin}${STREAM_PREFIX}`;
   if (segs[0] === "__ds") return { project: DEFAULT_PROJECT, root: base, rest: segs.slice(1) };
