@@ -1,5 +1,5 @@
 /** Catalog and metrics settings (wrangler.jsonc vars), validated once per env. */
-import { intVar, type Env } from "../env.js";
+import { ConfigError, intVar, type Env } from "../env.js";
 
 /** Validated catalog and metrics configuration. */
 export interface CatalogConfig {
@@ -16,7 +16,9 @@ export interface CatalogConfig {
 function enabledVar(env: Env): boolean {
   const raw = (env.CATALOG_ENABLED ?? "true").toLowerCase();
   if (raw !== "true" && raw !== "false") {
-    throw new Error(`Invalid CATALOG_ENABLED="${raw}": set it to "true" (or "false" for a benchmark baseline only)`);
+    throw new ConfigError(
+      `Invalid CATALOG_ENABLED="${raw}": set it to "true" (or "false" for a benchmark baseline only)`,
+    );
   }
   return raw === "true";
 }
