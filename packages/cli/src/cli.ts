@@ -68,7 +68,8 @@ Commands
 Where projects live
   --local                        the local dev state (what \`pnpm dev\` serves); no account needed
   --state-dir <dir>              local state directory (${ENV.stateDir}; default packages/server/.wrangler/state)
-  --dir <workspace>              the workspace setup created (DS_EDGE_DIR; default: current directory)
+  --dir <workspace>              the workspace setup created (DS_EDGE_DIR; default: current directory);
+                                 its account is the one setup recorded unless --account-id is given
 
 Setup answers (each also from its environment variable; --yes accepts the defaults)
   --account-id <id>              CLOUDFLARE_ACCOUNT_ID

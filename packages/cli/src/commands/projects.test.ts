@@ -156,4 +156,18 @@ describe("project commands (wrangler recorded)", () => {
     expect((err as CliError).message).toBe(`No wrangler.jsonc in ${nowhere}`);
     expect((err as CliError).hint).toMatch(/--local/);
   });
+
+  test("remote commands act on the account setup recorded, unless --account-id says otherwise", async () => {
+    const w = new WranglerRecorder([]);
+    const dir = mkdtempSync(join(tmpdir(), "ds-edge-ws-"));
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      `{ "kv_namespaces": [{ "binding": "PROJECTS", "id": "${"d".repeat(32)}" }] }`,
+    );
+    writeFileSync(join(dir, "durable-streams-edge.json"), JSON.stringify({ worker: "w", accountId: "acc-recorded" }));
+    await listProjects(commandContext({ wrangler: w, ui: new ScriptedUi(), flags: { dir } }));
+    expect(w.calls.at(-1)?.account).toBe("acc-recorded");
+    await listProjects(commandContext({ wrangler: w, ui: new ScriptedUi(), flags: { dir, "account-id": "acc-flag" } }));
+    expect(w.calls.at(-1)?.account).toBe("acc-flag");
+  });
 });

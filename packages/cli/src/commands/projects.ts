@@ -13,6 +13,7 @@ import { newProject, retireKeys, rotateKey, signingKey } from "../projects.js";
 import { ENV, Q } from "../sources.js";
 import { resolveTarget, type Target } from "../target.js";
 import { mintFor } from "../tokens.js";
+import { readStateIfAny } from "../workspace-state.js";
 
 function targetOf(ctx: CommandContext): Target {
   return resolveTarget(
@@ -25,9 +26,22 @@ function targetOf(ctx: CommandContext): Target {
   );
 }
 
+/**
+ * The deployed workspace's account, as setup recorded it, unless --account-id /
+ * CLOUDFLARE_ACCOUNT_ID say otherwise: with several accounts, wrangler would
+ * otherwise ask (or fail in CI) which one holds the namespace.
+ */
+function accountOf(ctx: CommandContext, target: Target): string | undefined {
+  const given = setting(ctx, "account-id", "CLOUDFLARE_ACCOUNT_ID");
+  if (given !== undefined || target.kind === "local") return given;
+  return readStateIfAny(target.cwd)?.accountId ?? undefined;
+}
+
 function storeOf(ctx: CommandContext): { store: ProjectStore; target: Target } {
   const target = targetOf(ctx);
-  return { store: new ProjectStore(ctx.wrangler, target), target };
+  const account = accountOf(ctx, target);
+  const wrangler = account === undefined ? ctx.wrangler : ctx.wrangler.withAccount(account);
+  return { store: new ProjectStore(wrangler, target), target };
 }
 
 function projectArg(ctx: CommandContext, usage: string): string {
