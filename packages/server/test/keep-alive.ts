@@ -16,3 +16,18 @@ import { Agent, setGlobalDispatcher } from "undici";
 export const CLIENT_IDLE_MS = 1_500;
 
 setGlobalDispatcher(new Agent({ keepAliveTimeout: CLIENT_IDLE_MS, keepAliveMaxTimeout: CLIENT_IDLE_MS }));
+
+/**
+ * A test that blocks the event loop for seconds (the conformance suite checks
+ * 100 KiB byte by byte with `expect`) keeps the client from noticing that the
+ * server closed an idle connection meanwhile: its idle timer cannot fire and
+ * the close is still unread, so the next request goes out on the dead socket
+ * ("other side closed", EPIPE). Letting timers and pending I/O run before each
+ * request drops such sockets first. (Under load that loop took over 5 s.)
+ */
+const fetchWithoutStaleSockets = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  await new Promise((ok) => setTimeout(ok, 0));
+  await new Promise((ok) => setImmediate(ok));
+  return fetchWithoutStaleSockets(input, init);
+};
