@@ -2,8 +2,8 @@
  * Memory budget (docs/server.md "Memory budget"): each input below runs
  * against its own local Worker while the workerd process's resident memory is
  * sampled every ~20 ms; the peak growth above the level just before the input
- * must stay inside the budget of the edge and the object it runs through
- * (LOCAL_BOUND), and the stream must keep serving afterwards.
+ * must stay inside one isolate's budget (although the edge, the object and
+ * the R2 simulator all count here), and the stream must keep serving afterwards.
  * The table is printed (docs/benchmarks.md "Memory") — reproduce it with
  * `cd packages/server && pnpm test:memory` (part of `pnpm test`).
  */
@@ -16,13 +16,6 @@ import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
 const MiB = 1024 * 1024;
 /** The budget per isolate (an edge's or an object's) beyond the runtime's baseline (docs/server.md). */
 const ISOLATE_BUDGET = 64 * MiB;
-/**
- * What one workerd process under wrangler dev may grow by: each input runs
- * through an edge request and a StreamDO, which on Cloudflare are two
- * isolates with a budget each, and here share this one process (with the
- * R2/KV simulators; RSS also counts garbage not yet collected).
- */
-const LOCAL_BOUND = 2 * ISOLATE_BUDGET;
 
 let worker: LocalWorker;
 let pid: number;
@@ -40,7 +33,8 @@ beforeAll(async () => {
       FEED_LINGER_MS: "500",
       // Seals only by message count here (the large single appends stay hot):
       // the backlog test's 1 MiB appends seal eight to a segment, uploaded
-      // in two multipart parts (5 MiB, then the rest).
+      // in two multipart parts (5 MiB, then the rest); the 200 tailed streams
+      // (six appends each) stay hot, so that row measures tailing, not seals.
       SEGMENT_MAX_BYTES: String(64 * MiB),
       SEGMENT_MAX_MESSAGES: "8",
     },
@@ -103,7 +97,10 @@ async function sseBytesUntilControl(at: string): Promise<number> {
 
 function record(input: string, rss: Growth, note = ""): void {
   rows.push({ input, rss, note });
-  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(LOCAL_BOUND);
+  // Whole-process growth (the edge, the object and the R2 simulator share this
+  // workerd process here, and RSS counts garbage not yet collected), held to
+  // one isolate's budget.
+  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(ISOLATE_BUDGET);
 }
 
 describe("memory budget", () => {
