@@ -122,7 +122,11 @@ describe("memory budget", () => {
     const after = await stats(s);
     // One threshold-sized segment at a time, never the whole 32 MiB backlog.
     expect(after.segments).toBe(4);
-    record("seal of a 32 MiB backlog after an R2 outage (8 MiB segments, 5 MiB parts)", rss, `${after.segments} segments`);
+    record(
+      "seal of a 32 MiB backlog after an R2 outage (8 MiB segments, 5 MiB parts)",
+      rss,
+      `${after.segments} segments`,
+    );
     const { bodies } = await readToEnd(s);
     const all = new Uint8Array(bodies.reduce((k, b) => k + b.length, 0));
     let at = 0;

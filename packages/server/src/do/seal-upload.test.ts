@@ -5,13 +5,13 @@ const bytes = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 
 
 describe("fillParts", () => {
   test("every part but the last is the buffer's size, and the parts are the chunks in order", () => {
-    const chunks = [bytes(3, 1), bytes(11, 2), bytes(0, 3), bytes(5, 4), bytes(1, 5)];
+    const chunks = [bytes(3, 1), bytes(11, 2), bytes(0, 3), bytes(5, 4), bytes(2, 5)];
     const buf = new Uint8Array(4);
     const parts: number[][] = [];
     // Copied at once: the next part overwrites the buffer.
     for (const p of fillParts(chunks, buf)) parts.push([...p]);
     expect(parts.slice(0, -1).every((p) => p.length === 4)).toBe(true);
-    expect(parts.at(-1)!.length).toBe(20 % 4 || 4);
+    expect(parts.at(-1)!.length).toBe(1);
     expect(parts.flat()).toEqual(chunks.flatMap((c) => [...c]));
   });
 
