@@ -16,6 +16,14 @@ import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
 const MiB = 1024 * 1024;
 /** The budget per isolate (an edge's or an object's) beyond the runtime's baseline (docs/server.md). */
 const ISOLATE_BUDGET = 64 * MiB;
+/**
+ * The backlog seal's bound: the budget plus part of the local R2 simulator's
+ * share, which runs in this process but not in the object's isolate on
+ * Cloudflare (about +30 MiB for 32 MiB of puts, measured; docs/server.md).
+ * The seal reached +54 to +63 MiB, too close to the budget alone to assert
+ * without flakes; a buffer per segment (before) showed +75 to +80 MiB.
+ */
+const SEAL_BOUND = ISOLATE_BUDGET + 8 * MiB;
 
 let worker: LocalWorker;
 let pid: number;
@@ -95,12 +103,12 @@ async function sseBytesUntilControl(at: string): Promise<number> {
   }
 }
 
-function record(input: string, rss: Growth, note = ""): void {
+function record(input: string, rss: Growth, note = "", bound = ISOLATE_BUDGET): void {
   rows.push({ input, rss, note });
   // Whole-process growth (the edge, the object and the R2 simulator share this
   // workerd process here, and RSS counts garbage not yet collected), held to
   // one isolate's budget.
-  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(ISOLATE_BUDGET);
+  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(bound);
 }
 
 describe("memory budget", () => {
@@ -126,6 +134,7 @@ describe("memory budget", () => {
       "seal of a 32 MiB backlog after an R2 outage (8 MiB segments, 5 MiB parts)",
       rss,
       `${after.segments} segments`,
+      SEAL_BOUND,
     );
     const { bodies } = await readToEnd(s);
     const all = new Uint8Array(bodies.reduce((k, b) => k + b.length, 0));
