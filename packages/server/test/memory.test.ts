@@ -2,8 +2,8 @@
  * Memory budget (docs/server.md "Memory budget"): each input below runs
  * against its own local Worker while the workerd process's resident memory is
  * sampled every ~20 ms; the peak growth above the level just before the input
- * must stay inside the budget of the edge and the object it runs through
- * (LOCAL_BOUND), and the stream must keep serving afterwards.
+ * must stay inside one isolate's budget (although the edge, the object and
+ * the R2 simulator all count here), and the stream must keep serving afterwards.
  * The table is printed (docs/benchmarks.md "Memory") — reproduce it with
  * `cd packages/server && pnpm test:memory` (part of `pnpm test`).
  */
@@ -17,12 +17,13 @@ const MiB = 1024 * 1024;
 /** The budget per isolate (an edge's or an object's) beyond the runtime's baseline (docs/server.md). */
 const ISOLATE_BUDGET = 64 * MiB;
 /**
- * What one workerd process under wrangler dev may grow by: each input runs
- * through an edge request and a StreamDO, which on Cloudflare are two
- * isolates with a budget each, and here share this one process (with the
- * R2/KV simulators; RSS also counts garbage not yet collected).
+ * The backlog seal's bound: the budget plus part of the local R2 simulator's
+ * share, which runs in this process but not in the object's isolate on
+ * Cloudflare (about +30 MiB for 32 MiB of puts, measured; docs/server.md).
+ * The seal reached +54 to +63 MiB, too close to the budget alone to assert
+ * without flakes; a buffer per segment (before) showed +75 to +80 MiB.
  */
-const LOCAL_BOUND = 2 * ISOLATE_BUDGET;
+const SEAL_BOUND = ISOLATE_BUDGET + 8 * MiB;
 
 let worker: LocalWorker;
 let pid: number;
@@ -39,9 +40,11 @@ beforeAll(async () => {
       SSE_KEEPALIVE_MS: "1000",
       FEED_LINGER_MS: "500",
       // Seals only by message count here (the large single appends stay hot):
-      // the backlog test's 1 MiB appends seal four to a segment.
+      // the backlog test's 1 MiB appends seal eight to a segment, uploaded
+      // in two multipart parts (5 MiB, then the rest); the 200 tailed streams
+      // (six appends each) stay hot, so that row measures tailing, not seals.
       SEGMENT_MAX_BYTES: String(64 * MiB),
-      SEGMENT_MAX_MESSAGES: "4",
+      SEGMENT_MAX_MESSAGES: "8",
     },
   });
   pid = workerdPid(worker.pid);
@@ -100,9 +103,12 @@ async function sseBytesUntilControl(at: string): Promise<number> {
   }
 }
 
-function record(input: string, rss: Growth, note = ""): void {
+function record(input: string, rss: Growth, note = "", bound = ISOLATE_BUDGET): void {
   rows.push({ input, rss, note });
-  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(LOCAL_BOUND);
+  // Whole-process growth (the edge, the object and the R2 simulator share this
+  // workerd process here, and RSS counts garbage not yet collected), held to
+  // one isolate's budget.
+  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(bound);
 }
 
 describe("memory budget", () => {
@@ -123,8 +129,13 @@ describe("memory budget", () => {
     expect(value.crashed).toBe(false);
     const after = await stats(s);
     // One threshold-sized segment at a time, never the whole 32 MiB backlog.
-    expect(after.segments).toBe(8);
-    record("seal of a 32 MiB backlog after an R2 outage (4 MiB segments)", rss, `${after.segments} segments`);
+    expect(after.segments).toBe(4);
+    record(
+      "seal of a 32 MiB backlog after an R2 outage (8 MiB segments, 5 MiB parts)",
+      rss,
+      `${after.segments} segments`,
+      SEAL_BOUND,
+    );
     const { bodies } = await readToEnd(s);
     const all = new Uint8Array(bodies.reduce((k, b) => k + b.length, 0));
     let at = 0;

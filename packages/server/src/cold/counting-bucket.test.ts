@@ -24,4 +24,23 @@ describe("countingBucket", () => {
     expect(calls).toEqual(["get a", "head a", "get b", "put c", "list", "delete c"]);
     expect((b as unknown as { name: string }).name).toBe("bucket");
   });
+
+  test("counts a multipart upload's creation, parts and completion as class A, its abort not at all", async () => {
+    const upload = {
+      uploadId: "u",
+      uploadPart: async (n: number) => ({ partNumber: n, etag: `e${n}` }),
+      complete: async () => null,
+      abort: async () => undefined,
+    };
+    const fake = { createMultipartUpload: async () => upload };
+    const tally = { r2ClassA: 0, r2ClassB: 0 };
+    const b = countingBucket(fake as unknown as R2Bucket, tally);
+    const u = await b.createMultipartUpload("k");
+    const parts = [await u.uploadPart(1, "a"), await u.uploadPart(2, "b")];
+    await u.complete(parts);
+    await u.abort();
+    expect(tally).toEqual({ r2ClassA: 4, r2ClassB: 0 });
+    expect(parts.map((p) => p.etag)).toEqual(["e1", "e2"]);
+    expect(u.uploadId).toBe("u");
+  });
 });

@@ -2,7 +2,8 @@
  * Sealing the hot log into R2 segments. Each seal covers whole appends from
  * the end of the last segment until just past a threshold (so a segment is
  * at most the threshold plus one append, and a backlog left by an R2 outage
- * is sealed one threshold-sized segment at a time), and goes through four steps; a crash after any of them is resumed
+ * is sealed one threshold-sized segment at a time, each uploaded through one
+ * part-sized buffer), and goes through four steps; a crash after any of them is resumed
  * by finishing the pending segment, so nothing is lost, duplicated or
  * orphaned:
  *
@@ -11,10 +12,11 @@
  *   3. head     — write the stream's head, so the edge can find the segment
  *   4. commit   — mark the row sealed and delete its hot rows (one transaction)
  */
-import { encodeSegment, headKey, infoToMetadata, segmentKey, type SegmentHead } from "../cold/segment-format.js";
+import { headKey, infoToMetadata, segmentKey, type SegmentHead } from "../cold/segment-format.js";
 import { isJsonType } from "../protocol/parse.js";
 import type { StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
+import { SealBuffer, uploadSegment } from "./seal-upload.js";
 import { baseSegment, ownStart, type SegmentRow } from "./segment-index.js";
 
 /** Steps after which a fault test can interrupt a seal. */
@@ -48,6 +50,7 @@ export function needsRotation(hotBytes: number, hotMessages: number, limits: Rot
  */
 export async function rotate(host: StreamHost, limits: RotationLimits, opts: RotationOptions = {}): Promise<number> {
   let sealed = 0;
+  const buffers = new SealBuffer();
   for (;;) {
     const m = host.meta();
     if (!m) return sealed;
@@ -59,7 +62,7 @@ export async function rotate(host: StreamHost, limits: RotationLimits, opts: Rot
       await opts.after?.("prepared");
     }
     opts.beforeUpload?.();
-    await upload(host, m, seg);
+    await upload(host, m, seg, buffers);
     await opts.after?.("uploaded");
     // A soft-deleted stream (410) keeps its segments for its forks but no head:
     // the edge must not serve it.
@@ -107,21 +110,19 @@ function plan(host: StreamHost, m: StreamMeta, limits: RotationLimits, force: bo
   return { seq, start, end, messages, sealed: false };
 }
 
-/**
- * Uploads the segment in one body built from its rows in one pass. A plan is
- * capped at the threshold plus one append, so this holds at most that much.
- * (A streamed upload through a FixedLengthStream held about two rows instead,
- * but under wrangler dev it broke appends that arrived during a long seal;
- * see docs/server.md "Memory budget".)
- */
-async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow): Promise<void> {
-  const body = encodeSegment(host.store.rowsPaged(seg.start, seg.end), seg.start, seg.end, seg.messages);
-  const sha256 = await crypto.subtle.digest("SHA-256", body);
-  await host.requireBucket().put(segmentKey(host.doId, m.instance, seg.seq), body, {
-    customMetadata: infoToMetadata({ ...seg, instance: m.instance, segment: seg.seq }),
-    httpMetadata: { contentType: isJsonType(m.contentType) ? "application/json" : "application/octet-stream" },
-    sha256,
-  });
+/** Uploads the segment from its hot rows, one part-sized buffer at a time (do/seal-upload.ts). */
+async function upload(host: StreamHost, m: StreamMeta, seg: SegmentRow, buffers: SealBuffer): Promise<void> {
+  const target = {
+    key: segmentKey(host.doId, m.instance, seg.seq),
+    start: seg.start,
+    end: seg.end,
+    messages: seg.messages,
+    options: {
+      customMetadata: infoToMetadata({ ...seg, instance: m.instance, segment: seg.seq }),
+      httpMetadata: { contentType: isJsonType(m.contentType) ? "application/json" : "application/octet-stream" },
+    },
+  };
+  await uploadSegment(host.requireBucket(), target, host.store.rowsPaged(seg.start, seg.end), buffers);
 }
 
 /** Writes the stream's head: its sealed segments and retained start, for the edge. */
