@@ -18,7 +18,11 @@ async function rowsWritten(url: string): Promise<number> {
 }
 
 /** Rows written by each of `n` appends, measured one by one. */
-async function rowsPerAppend(url: string, n: number, headers: (i: number) => Record<string, string>): Promise<number[]> {
+async function rowsPerAppend(
+  url: string,
+  n: number,
+  headers: (i: number) => Record<string, string>,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const before = await rowsWritten(url);
@@ -49,7 +53,13 @@ describe("rows written per append", () => {
     const seq = await rowsPerAppend(url, 5, (i) => ({ "stream-seq": `s${i}` }));
     expect(exactly(seq, 2), `rows written per Stream-Seq append: ${seq}`).toBeGreaterThanOrEqual(4);
     const body = await (await fetch(`${url}?offset=-1`)).text();
-    expect(body).toBe("warm" + [0, 1, 2, 3, 4].map((i) => `m${i}`).join("").repeat(3));
+    expect(body).toBe(
+      "warm" +
+        [0, 1, 2, 3, 4]
+          .map((i) => `m${i}`)
+          .join("")
+          .repeat(3),
+    );
   });
 
   test("after a rolled-back append the tail comes from the log, not the stale metadata row", async () => {

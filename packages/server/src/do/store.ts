@@ -67,9 +67,8 @@ export class StreamStore {
     this.storedTail = r?.tail ?? null;
     if (!r) return null;
     const logEnd =
-      this.sql
-        .exec<{ end: number }>("SELECT pos + length(data) AS end FROM log ORDER BY pos DESC LIMIT 1")
-        .toArray()[0]?.end ?? 0;
+      this.sql.exec<{ end: number }>("SELECT pos + length(data) AS end FROM log ORDER BY pos DESC LIMIT 1").toArray()[0]
+        ?.end ?? 0;
     return {
       key: r.stream_key,
       instance: r.instance,
