@@ -78,6 +78,13 @@ describe("lifecycle", () => {
         const res = await fetch(url, { method: "POST", headers: producer(seq), body: JSON.stringify({ seq }) });
         expect(res.status).toBe(200);
       }
+      // Plain appends write only their log rows: the restarted object finds the tail in the log.
+      const plain = `${url}-plain`;
+      const bytes = { "content-type": "application/octet-stream" };
+      await fetch(plain, { method: "PUT", headers: bytes });
+      for (let i = 0; i < 10; i++)
+        expect((await fetch(plain, { method: "POST", headers: bytes, body: `p${i};` })).status).toBe(204);
+      const plainTail = (await fetch(plain, { method: "HEAD" })).headers.get("stream-next-offset");
       await worker.kill();
       worker = await startLocalWorker({ vars: TEST_VARS, persistTo: dir, port: worker.port });
       try {
@@ -86,6 +93,10 @@ describe("lifecycle", () => {
         expect((await fetch(url, { method: "POST", headers: producer(20), body: '{"seq":20}' })).status).toBe(200);
         const items = (await (await fetch(`${url}?offset=-1`)).json()) as { seq: number }[];
         expect(items.map((i) => i.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+        expect((await fetch(plain, { method: "HEAD" })).headers.get("stream-next-offset")).toBe(plainTail);
+        expect((await fetch(plain, { method: "POST", headers: bytes, body: "after" })).status).toBe(204);
+        const all = Array.from({ length: 10 }, (_, i) => `p${i};`).join("") + "after";
+        expect(await (await fetch(`${plain}?offset=-1`)).text()).toBe(all);
       } finally {
         await worker.stop();
       }

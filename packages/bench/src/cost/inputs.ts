@@ -35,7 +35,10 @@ export function assumedInputs(): CostInputs {
   return {
     workerRequestsPerAppend: a(1, "each append is one HTTP request to the edge Worker"),
     doRequestsPerAppend: a(1, "the edge makes one call (RPC) to the stream's StreamDO per append"),
-    rowsWrittenPerAppend: a(2, "one hot-log row + the metadata/tail row, in one transaction"),
+    rowsWrittenPerAppend: a(
+      1,
+      "one hot-log row; the metadata row only when more than the tail changes (close, Stream-Seq, TTL, new segment)",
+    ),
     rowsReadPerAppend: a(1, "the metadata row (tail, closed flag, content type)"),
     doRequestsPerLiveDelivery: a(
       0,

@@ -4,7 +4,8 @@
  * changes nothing; then data, producer state, Stream-Seq and the closed flag
  * commit in one SQLite transaction before the result is returned. The
  * transaction works on a copy of the metadata: the cached row changes only
- * when it commits.
+ * when it commits. A plain append writes only its log row(s): the stored
+ * metadata's tail is a floor that loading raises to the log's end (store.ts).
  */
 import { failure, type Result } from "../protocol/errors.js";
 import { H } from "../protocol/headers.js";
@@ -105,7 +106,11 @@ async function appendNow(
       after.closedBy = req.producer ? producerTuple(req.producer) : null;
     }
     after.lastAccess = now;
-    host.saveMeta(after);
+    // The common append changes only the tail, which its log row records: the
+    // metadata row is written when anything else changed (or a TTL slides).
+    const tailOnly = after.segment === m.segment && req.streamSeq === null && !req.closed && m.ttlSeconds === null;
+    if (tailOnly) host.keepMeta(after);
+    else host.saveMeta(after);
   });
   host.scheduleExpiry(after);
   host.publish(after, start, batch);

@@ -64,6 +64,12 @@ export interface StreamHost {
   meta(): StreamMeta | null;
   /** Persists metadata changes made to the object returned by `meta()`. */
   saveMeta(m: StreamMeta): void;
+  /**
+   * Inside an append's transaction: `m` differs from the stored row only in
+   * what the log rows record (the tail; the access time of a stream without
+   * TTL). Cached once the transaction commits; the row is not written.
+   */
+  keepMeta(m: StreamMeta): void;
   /** Runs `fn` as one SQLite transaction. */
   transaction<T>(fn: () => T): T;
   /** The fork source stream's RPC surface. */

@@ -2,7 +2,9 @@
  * SQLite schema of a StreamDO. One row of `meta`; the hot log keyed by byte
  * position; producer state; the index of sealed R2 segments; R2 purges still
  * to do for deleted instances. Created lazily because deleting a stream drops
- * every table (`deleteAll`).
+ * every table (`deleteAll`). `meta.tail` is a floor: a plain append writes
+ * only its log row, and loading takes the log's end when it is further
+ * (store.ts), so rows written by earlier versions read the same.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (

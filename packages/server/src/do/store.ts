@@ -46,6 +46,9 @@ const READ_ROW_LIMIT = 4096;
 
 /** SQLite-backed storage for one stream. */
 export class StreamStore {
+  /** The tail the stored metadata row holds (null: unknown); a plain append leaves it behind the log. */
+  private storedTail: number | null = null;
+
   constructor(private readonly sql: Sql) {}
 
   /** Creates the tables if they are missing (after a wipe, or on first use). */
@@ -53,11 +56,19 @@ export class StreamStore {
     this.sql.exec(SCHEMA);
   }
 
-  /** The metadata row, or null when no stream lives here. */
+  /**
+   * The metadata row, or null when no stream lives here. The row's tail may
+   * trail the log (a plain append writes only its log row): the tail is the
+   * end of the last log row when that is further.
+   */
   loadMeta(): StreamMeta | null {
     const rows = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray();
     const r = rows[0];
+    this.storedTail = r?.tail ?? null;
     if (!r) return null;
+    const logEnd =
+      this.sql.exec<{ end: number }>("SELECT pos + length(data) AS end FROM log ORDER BY pos DESC LIMIT 1").toArray()[0]
+        ?.end ?? 0;
     return {
       key: r.stream_key,
       instance: r.instance,
@@ -68,7 +79,7 @@ export class StreamStore {
       lastAccess: r.last_access,
       closed: r.closed === 1,
       closedBy: r.closed_by,
-      tail: r.tail,
+      tail: Math.max(r.tail, logEnd),
       segment: r.segment,
       streamSeq: r.stream_seq,
       forkSource: r.fork_source,
@@ -108,6 +119,22 @@ export class StreamStore {
       m.state,
       m.pendingRelease ? 1 : 0,
     );
+    this.storedTail = m.tail;
+  }
+
+  /**
+   * Brings the row's tail up to `tail` (before log rows that record it may be
+   * deleted). No-op when the row has it already, or when no row exists.
+   */
+  persistTail(tail: number): void {
+    if (this.storedTail === tail) return;
+    this.sql.exec("UPDATE meta SET tail = ? WHERE id = 1", tail);
+    this.storedTail = tail;
+  }
+
+  /** A transaction rolled back: what the row holds is unknown until it is read again. */
+  forgetStoredTail(): void {
+    this.storedTail = null;
   }
 
   /** Updates only the last-access time (TTL refresh). */
@@ -324,6 +351,7 @@ export class StreamStore {
   /** Deletes the metadata row: no stream lives here any more. */
   clearMeta(): void {
     this.sql.exec("DELETE FROM meta");
+    this.storedTail = null;
   }
 
   /** Row counts, for tests that check what storage holds. */
@@ -341,10 +369,15 @@ export class StreamStore {
     return r ? { epoch: r.epoch, lastSeq: r.last_seq } : undefined;
   }
 
-  /** Saves one producer's state. */
+  /**
+   * Saves one producer's state. An upsert, not INSERT OR REPLACE: replacing
+   * deletes and re-inserts the row and its key index entry (3 rows written, 1 here).
+   */
   putProducer(id: string, s: ProducerState, now: number): void {
     this.sql.exec(
-      "INSERT OR REPLACE INTO producers (id, epoch, last_seq, updated_at) VALUES (?, ?, ?, ?)",
+      `INSERT INTO producers (id, epoch, last_seq, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq,
+         updated_at = excluded.updated_at`,
       id,
       s.epoch,
       s.lastSeq,

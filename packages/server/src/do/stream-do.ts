@@ -109,7 +109,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
   /** Inside `transaction`: its depth and the metadata it saved, cached only once it commits. */
-  private txn = { depth: 0, saved: undefined as StreamMeta | undefined };
+  private txn = { depth: 0, saved: undefined as StreamMeta | undefined, tailInLog: false };
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
   /** Counted in this object, never in a module the edge reads: on Cloudflare they are different isolates. */
   readonly fanoutTally: FanoutTally = { appends: 0, duplicates: 0, pruned: 0, queueSent: 0 };
@@ -598,17 +598,33 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     else this.cached = m;
   }
 
-  /** One SQLite transaction; the cached metadata changes only when it commits. */
+  keepMeta(m: StreamMeta): void {
+    if (this.txn.depth === 0) throw new Error("keepMeta belongs inside an append's transaction");
+    this.txn.saved = m;
+    this.txn.tailInLog = true;
+  }
+
+  /**
+   * One SQLite transaction; the cached metadata changes only when it commits.
+   * Any but a plain append's also brings the row's tail up to date, so that
+   * deleting log rows (a seal, a trim) never loses the tail they recorded.
+   */
   transaction<T>(fn: () => T): T {
-    if (this.txn.depth === 0) this.txn.saved = undefined;
+    if (this.txn.depth === 0) this.txn = { depth: 0, saved: undefined, tailInLog: false };
     this.txn.depth += 1;
     try {
-      const result = this.ctx.storage.transactionSync(fn);
+      const result = this.ctx.storage.transactionSync(() => {
+        const r = fn();
+        const m = this.txn.saved ?? this.cached;
+        if (this.txn.depth === 1 && !this.txn.tailInLog && m) this.store.persistTail(m.tail);
+        return r;
+      });
       if (this.txn.depth === 1 && this.txn.saved !== undefined) this.cached = this.txn.saved;
       return result;
     } catch (e) {
       // Rolled back: re-read the committed row (a caller may have changed the cached object in place).
       this.cached = undefined;
+      this.store.forgetStoredTail();
       throw e;
     } finally {
       this.txn.depth -= 1;
