@@ -174,8 +174,9 @@ export function liveSuite(base: () => string): void {
       // The StreamDO sent each write once to this isolate's feed, not once per reader.
       expect(do1.framesSent! - do0.framesSent!).toBe(4);
       expect(do1.feeds).toBe(1);
-      // Each append writes its log row (and the metadata row).
-      expect(do1.rowsWritten! - do0.rowsWritten!).toBeGreaterThanOrEqual(8);
+      // Each append writes its log row (the metadata row only when more than the tail changed:
+      // test/append-rows.test.ts).
+      expect(do1.rowsWritten! - do0.rowsWritten!).toBeGreaterThanOrEqual(4);
       expect(do1.rowsRead!).toBeGreaterThan(0);
     });
   });
