@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { readAll } from "./support/estuary.js";
+import { readAll, setFaults } from "./support/estuary.js";
 import { expectExactlyOnceInOrder, publishRounds, setUpScenario } from "./support/fanout-check.js";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
 
@@ -27,13 +27,15 @@ describe("estuary fan-out survives a killed server", () => {
   test("kill mid-fan-out, restart, publish more: exactly once and in order", async () => {
     worker = await startLocalWorker({ vars: VARS, persistTo: state });
     const s = await setUpScenario(worker.url, "fault");
-    // Publish without waiting for the fan-out, then kill at once: 600 session
-    // appends are still owed, so the process dies in the middle of them.
-    await publishRounds(worker.url, s, 0, 10);
+    // One session's appends hang (a fault switch held in the object's memory,
+    // gone after the kill), so the kill is sure to land mid-fan-out: on a quiet
+    // machine the other 599 session appends can all be done before it.
     const last = s.sessions[s.sessions.length - 1]!;
+    await setFaults(worker.url, last, { hangAppends: 1_000, hangMs: 120_000 });
+    await publishRounds(worker.url, s, 0, 10);
     const before = await readAll(`${worker.url}/v1/stream/${last}`);
     await worker.kill();
-    // The kill landed mid-fan-out: a session was still owed messages (12 per source, 2 sources).
+    // The kill landed mid-fan-out: that session was still owed messages (12 per source, 2 sources).
     expect(before.length).toBeLessThan(24);
 
     worker = await startLocalWorker({ vars: VARS, persistTo: state });
