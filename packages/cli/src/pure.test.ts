@@ -5,6 +5,7 @@ import { askConfirm, askMulti, askText } from "./ask.js";
 import { OPTIONS, USAGE } from "./cli.js";
 import { parseDuration } from "./duration.js";
 import { CliError } from "./errors.js";
+import { detectPackageManager, installCommand } from "./install.js";
 import { parseJsonc } from "./jsonc.js";
 import { newProject, retireKeys, rotateKey, signingKey } from "./projects.js";
 import { planResources } from "./resources.js";
@@ -47,6 +48,16 @@ describe("small parsers", () => {
     expect(plan.kv.map((k) => k.title)).toEqual(["my-ds-projects"]);
     expect(plan.r2.map((b) => b.bucket)).toEqual(["my-ds-cold-segments"]);
     expect(plan.queues).toEqual([{ source: "fanout", name: "my-ds-fanout" }]);
+  });
+});
+
+describe("workspace install", () => {
+  test("may update the lockfile even where CI=true freezes it by default", () => {
+    expect(installCommand("pnpm")).toEqual({ args: ["install", "--no-frozen-lockfile"], env: {} });
+    expect(installCommand("yarn")).toEqual({ args: ["install"], env: { YARN_ENABLE_IMMUTABLE_INSTALLS: "false" } });
+    expect(installCommand("npm")).toEqual({ args: ["install"], env: {} });
+    expect(detectPackageManager("pnpm/10.4.0 npm/? node/v20.20.0 linux x64")).toBe("pnpm");
+    expect(detectPackageManager(undefined)).toBe("npm");
   });
 });
 

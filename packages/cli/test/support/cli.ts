@@ -19,13 +19,17 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Environment for CLI runs: no inherited DS_EDGE_* answers, no color. */
+/**
+ * Environment for CLI runs: no inherited DS_EDGE_* answers, no color, and
+ * CI=true as on a CI machine (where pnpm freezes lockfiles by default), so a
+ * run here behaves as it does there whatever the shell that started it set.
+ */
 export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith("DS_EDGE_") && k !== "CLOUDFLARE_ACCOUNT_ID") env[k] = v;
   }
-  return { ...env, NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", ...extra };
+  return { ...env, CI: "true", NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", ...extra };
 }
 
 /**

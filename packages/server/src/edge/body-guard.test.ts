@@ -44,6 +44,30 @@ describe("guardBody", () => {
     expect(cancelled).toBe(false);
   });
 
+  test("release is bounded even when the read in flight never settles (a client that stopped sending)", async () => {
+    let cancelled = false;
+    const source = new ReadableStream<Uint8Array>({
+      pull: () => new Promise<void>(() => {}), // never enqueues, never closes
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const g = guardBody(requestWith(source), null, 200);
+    // The callee's read is in flight when it returns; it ends with the body, either way.
+    const pending = g
+      .body!.getReader()
+      .read()
+      .catch(() => ({ done: true }));
+    const t0 = Date.now();
+    await g.release();
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(2_000);
+    await Promise.resolve();
+    expect(cancelled).toBe(true);
+    expect((await pending).done).toBe(true);
+  });
+
   test("the guard reads the request body only as fast as the callee pulls", async () => {
     let pulls = 0;
     const source = new ReadableStream<Uint8Array>(

@@ -13,7 +13,7 @@
  * Not detectable: a proxy in front that ends the body cleanly when its client
  * vanishes — wrangler dev's own proxy does this for chunked bodies.
  */
-import { drainReader } from "./drain.js";
+import { DRAIN_MAX_MS, drainReader } from "./drain.js";
 
 /** A request body wrapped so that an incomplete upload errors instead of ending. */
 export interface GuardedBody {
@@ -30,8 +30,12 @@ export interface GuardedBody {
   release(): Promise<void>;
 }
 
-/** Wraps `req`'s body; `declared` is its Content-Length (null when chunked). */
-export function guardBody(req: Request, declared: number | null): GuardedBody {
+/**
+ * Wraps `req`'s body; `declared` is its Content-Length (null when chunked).
+ * `releaseMs` bounds release as a whole: the wait for a read in flight plus
+ * the drain after it.
+ */
+export function guardBody(req: Request, declared: number | null, releaseMs = DRAIN_MAX_MS): GuardedBody {
   let problem: string | null = null;
   const source = req.body;
   if (source === null) return { body: null, problem: () => problem, release: async () => {} };
@@ -85,10 +89,32 @@ export function guardBody(req: Request, declared: number | null): GuardedBody {
     if (released) return;
     released = true;
     if (ended) return;
-    await inFlight?.catch(() => {});
-    await drainReader(reader);
+    const started = Date.now();
+    if (inFlight !== null && !(await settlesWithin(inFlight, releaseMs))) {
+      // A client that stopped sending mid-body: give up on it, not on the Worker's time.
+      reader.cancel().catch(() => {});
+      return;
+    }
+    await drainReader(reader, undefined, Math.max(0, releaseMs - (Date.now() - started)));
   };
   return { body, problem: () => problem, release };
+}
+
+/** True when `p` settles (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((ok) => (timer = setTimeout(() => ok(false), ms)));
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
