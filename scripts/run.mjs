@@ -68,6 +68,7 @@ else run(pnpm[0], [...pnpm.slice(1), ...tasks[task]], `pnpm ${tasks[task].join("
  * wrangler's dev registry, kept inside this checkout so that another checkout's
  * server of the same name is never bound by mistake. Both share the server's
  * local state (.wrangler/state in packages/server): the dashboard has none.
+ * The dashboard starts once the server answers.
  */
 function dev() {
   const registry = join(root, ".wrangler", "registry");
@@ -84,22 +85,28 @@ function dev() {
   const stop = () => children.forEach((c) => c.exitCode === null && c.kill("SIGTERM"));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  start("@durable-streams-edge/server");
-  start("@durable-streams-edge/dashboard");
   const urls = { server: "http://127.0.0.1:8787", dashboard: "http://127.0.0.1:8788" };
-  const until = Date.now() + 120_000;
-  const poll = async () => {
-    const up = await Promise.all(
-      Object.values(urls).map((u) =>
-        fetch(`${u}/health`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      ),
+  const healthy = (u) =>
+    fetch(`${u}/health`).then(
+      (r) => r.ok,
+      () => false,
     );
+  const until = Date.now() + 120_000;
+  // One after the other: each wrangler binds its own inspector port (9229, else
+  // the next free one) while it starts, and two starting at once can both pick
+  // 9229, when the second fails with "Address already in use".
+  start("@durable-streams-edge/server");
+  const startDashboard = async () => {
+    if (children[0].exitCode !== null) return; // the server failed: its exit ends this run
+    if (!(await healthy(urls.server)) && Date.now() < until) return setTimeout(startDashboard, 300);
+    start("@durable-streams-edge/dashboard");
+    setTimeout(poll, 500);
+  };
+  const poll = async () => {
+    const up = await Promise.all(Object.values(urls).map(healthy));
     if (up.every(Boolean)) {
       console.log(`\n  server     ${urls.server}\n  dashboard  ${urls.dashboard}\n`);
     } else if (Date.now() < until) setTimeout(poll, 500);
   };
-  setTimeout(poll, 1000);
+  setTimeout(startDashboard, 1000);
 }
