@@ -13,6 +13,7 @@
  * Not detectable: a proxy in front that ends the body cleanly when its client
  * vanishes — wrangler dev's own proxy does this for chunked bodies.
  */
+import { withTimeout } from "../estuary/bounded.js";
 import { DRAIN_MAX_MS, drainReader } from "./drain.js";
 
 /** A request body wrapped so that an incomplete upload errors instead of ending. */
@@ -90,31 +91,18 @@ export function guardBody(req: Request, declared: number | null, releaseMs = DRA
     released = true;
     if (ended) return;
     const started = Date.now();
-    if (inFlight !== null && !(await settlesWithin(inFlight, releaseMs))) {
-      // A client that stopped sending mid-body: give up on it, not on the Worker's time.
+    // A read in flight is waited for within the same bound; past it (a client
+    // that stopped sending mid-body) the rest is cancelled: the client loses its
+    // connection, not the Worker its time.
+    try {
+      await withTimeout(inFlight?.catch(() => {}) ?? Promise.resolve(), releaseMs, "The body read");
+    } catch {
       reader.cancel().catch(() => {});
       return;
     }
     await drainReader(reader, undefined, Math.max(0, releaseMs - (Date.now() - started)));
   };
   return { body, problem: () => problem, release };
-}
-
-/** True when `p` settles (either way) within `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((ok) => (timer = setTimeout(() => ok(false), ms)));
-  try {
-    return await Promise.race([
-      p.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
