@@ -9,7 +9,7 @@
  */
 import { runConformanceTests } from "@durable-streams/server-conformance-tests";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TEST_VARS } from "./global-setup.js";
+import { COLD_VARS, TEST_VARS } from "./global-setup.js";
 import { eventually } from "./support/catalog.js";
 import { openSuiteProjects } from "./support/suite-projects.js";
 import { forceRotate } from "./support/cold.js";
@@ -187,19 +187,34 @@ describe("edge and objects in separate isolates", () => {
     expect((await eventually(inspect, (l) => l.readers.sse === 0)).readers).toEqual({ sse: 0, longPoll: 0 });
   });
 
-  describe("conformance, requests alternating between the edges", () => {
-    runConformanceTests({
-      // Read when each test runs, after beforeAll started the Workers.
-      get baseUrl() {
-        return split.url;
-      },
-      longPollTimeoutMs: Number(TEST_VARS.LONG_POLL_TIMEOUT_MS) + 2_000,
-      subscriptions: true,
-    });
-  });
-
   describe("live reads on one edge", () => {
     liveSuite(() => split.edgeA);
+  });
+});
+
+/**
+ * The official conformance suite in the production shape, against objects that
+ * seal every append into an R2 segment (COLD_VARS), so each test's reads also
+ * cross segment boundaries and stitch R2 with the hot log. (test/conformance.test.ts
+ * runs it against one hot Worker; this is the only other run of the suite.)
+ */
+describe("conformance, requests alternating between the edges, every append sealed to R2", () => {
+  let split: SplitWorkers;
+  beforeAll(async () => {
+    split = await startSplitWorkers({ vars: COLD_VARS, verbose: process.env.DS_VERBOSE === "1" });
+    await openSuiteProjects(split.url, TEST_VARS.ADMIN_TOKEN);
+  }, 90_000);
+  afterAll(async () => {
+    await split?.stop();
+  });
+
+  runConformanceTests({
+    // Read when each test runs, after beforeAll started the Workers.
+    get baseUrl() {
+      return split.url;
+    },
+    longPollTimeoutMs: Number(TEST_VARS.LONG_POLL_TIMEOUT_MS) + 2_000,
+    subscriptions: true,
   });
 });
 

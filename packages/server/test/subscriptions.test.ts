@@ -142,6 +142,30 @@ describe("subscriptions", () => {
     expect(await lag()).toBe(0);
   });
 
+  test("a stream deleted and created again in the same object still wakes its subscription", async () => {
+    const hook = await receiver(0);
+    const id = `recreate-${run}`;
+    const stream = `re-${run}`;
+    try {
+      expect((await put(id, { type: "webhook", streams: [stream], webhook: { url: hook.url } })).status).toBe(201);
+      expect((await fetch(`${root()}${stream}`, { method: "PUT", headers: json, body: '{"n":1}' })).status).toBe(201);
+      await eventually(async () => hook.got.length === 1, 5_000, "a wake for the first instance");
+      // Deleting wipes the object's storage; the object (and its hook) stays in memory.
+      expect((await fetch(`${root()}${stream}`, { method: "DELETE" })).status).toBe(204);
+      // Longer than the first instance's data: its tail is past the offset acked for that one.
+      const again = await fetch(`${root()}${stream}`, { method: "PUT", headers: json, body: '{"n":2,"more":true}' });
+      expect(again.status).toBe(201);
+      const tail = again.headers.get("stream-next-offset");
+      await eventually(async () => hook.got.length === 2, 5_000, "a wake for the new instance");
+      expect(hook.got[1]!.body.streams.find((s) => s.path === stream)?.tail_offset).toBe(tail);
+      expect((await fetch(`${root()}${stream}`, { method: "POST", headers: json, body: '{"n":3}' })).status).toBe(204);
+      await eventually(async () => hook.got.length === 3, 5_000, "a wake for its next append");
+    } finally {
+      await fetch(`${root()}__ds/subscriptions/${id}`, { method: "DELETE" });
+      await hook.close();
+    }
+  });
+
   test("signed with published keys, retried with the same wake across a restart, acked once", async () => {
     const hook = await receiver(2);
     const id = `restart-${run}`;

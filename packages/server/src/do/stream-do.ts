@@ -569,6 +569,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.outbox.ensureSchema();
     this.forks.ensureSchema();
     this.retention.ensureSchema();
+    this.subs.ensureSchema();
     this.alarms.reload();
     this.catalog.keepVersion();
   }

@@ -34,7 +34,12 @@ export class SubscriptionHook {
   private subs: Match[] | null = null;
 
   constructor(private readonly d: HookDeps) {
-    d.sql.exec(`CREATE TABLE IF NOT EXISTS sub_told (id INTEGER PRIMARY KEY CHECK (id = 1),
+    this.ensureSchema();
+  }
+
+  /** Creates the hook's table if it is missing (on first use, and after the object's storage was wiped). */
+  ensureSchema(): void {
+    this.d.sql.exec(`CREATE TABLE IF NOT EXISTS sub_told (id INTEGER PRIMARY KEY CHECK (id = 1),
       instance TEXT NOT NULL, tail INTEGER NOT NULL, token TEXT NOT NULL)`);
   }
 
