@@ -7,6 +7,7 @@
  * keyed by instance, so a re-created stream never sees an earlier one's.
  */
 import type { Retention } from "./retention-policy.js";
+import type { Cached, RowCaches } from "./row-cache.js";
 import type { Sql } from "./store.js";
 
 const SCHEMA = `
@@ -51,15 +52,30 @@ type Row = {
 
 /** Retention state of the stream's instances. */
 export class RetentionStore {
-  constructor(private readonly sql: Sql) {}
+  /** The last instance's row, read once (reads check it on every request; it changes only here). */
+  private readonly current: Cached<{ instance: string; row: Row | undefined }>;
+
+  constructor(
+    private readonly sql: Sql,
+    caches: RowCaches,
+  ) {
+    this.current = caches.cell();
+  }
 
   /** Creates the tables (after a wipe, or on first use). */
   ensureSchema(): void {
+    this.current.drop();
     this.sql.exec(SCHEMA);
   }
 
   private row(instance: string): Row | undefined {
-    return this.sql.exec<Row>("SELECT * FROM retention WHERE instance = ?", instance).toArray()[0];
+    const read = () => ({
+      instance,
+      row: this.sql.exec<Row>("SELECT * FROM retention WHERE instance = ?", instance).toArray()[0],
+    });
+    let c = this.current.get(read);
+    if (c.instance !== instance) this.current.set((c = read()));
+    return c.row;
   }
 
   /** The instance's limits (none when never set). */
@@ -75,6 +91,7 @@ export class RetentionStore {
 
   /** Sets the instance's limits (and, for a new stream, where its history starts). */
   setLimits(instance: string, r: Retention, start?: number): void {
+    this.current.drop();
     this.sql.exec(
       `INSERT INTO retention (instance, max_bytes, max_messages, max_seconds, start_pos) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET max_bytes = excluded.max_bytes, max_messages = excluded.max_messages,
@@ -96,6 +113,7 @@ export class RetentionStore {
 
   /** Step 1: records the trim before it changes anything. */
   recordIntent(instance: string, t: TrimIntent): void {
+    this.current.drop();
     this.sql.exec(
       `INSERT INTO retention (instance, trim_to, trim_first, trim_last) VALUES (?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET trim_to = excluded.trim_to, trim_first = excluded.trim_first,
@@ -109,11 +127,13 @@ export class RetentionStore {
 
   /** Step 2: moves the retained start (never backwards). */
   moveStart(instance: string, to: number): void {
+    this.current.drop();
     this.sql.exec("UPDATE retention SET start_pos = max(start_pos, ?) WHERE instance = ?", to, instance);
   }
 
   /** Last step: the trim is finished. */
   clearIntent(instance: string): void {
+    this.current.drop();
     this.sql.exec(
       "UPDATE retention SET trim_to = NULL, trim_first = NULL, trim_last = NULL WHERE instance = ?",
       instance,
@@ -149,17 +169,10 @@ export class RetentionStore {
   }
 
   /**
-   * Step 3: drops the segment rows `first`..`last`, their seal times and hot
-   * rows before `to` (one transaction). The row of `last` stays as a marker
-   * (`sealed = 2`: trimmed): seals continue after its end and tokens of the
-   * start keep naming it, as they did before the trim.
+   * Step 3, with the segment rows (SegmentIndex.dropTrimmed) in the same
+   * transaction: drops the trimmed segments' seal times and hot rows before `to`.
    */
   dropRows(instance: string, t: TrimIntent): void {
-    if (t.last >= t.first) {
-      this.sql.exec("DELETE FROM segments WHERE sealed = 2 AND seq < ?", t.last);
-      this.sql.exec("DELETE FROM segments WHERE sealed = 1 AND seq >= ? AND seq < ?", t.first, t.last);
-      this.sql.exec("UPDATE segments SET sealed = 2 WHERE seq = ? AND sealed = 1", t.last);
-    }
     this.sql.exec("DELETE FROM segment_sealed_at WHERE instance = ? AND seq <= ?", instance, t.last);
     this.sql.exec("DELETE FROM log WHERE pos < ?", t.to);
   }
@@ -186,6 +199,7 @@ export class RetentionStore {
 
   /** Forgets every instance but `keep` (a new stream replaced them). */
   forgetOthers(keep: string): void {
+    this.current.drop();
     this.sql.exec("DELETE FROM retention WHERE instance != ?", keep);
     this.sql.exec("DELETE FROM segment_sealed_at WHERE instance != ?", keep);
     this.sql.exec("DELETE FROM fork_pins WHERE ref NOT IN (SELECT ref FROM fork_refs)");

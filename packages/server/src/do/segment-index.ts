@@ -14,6 +14,7 @@
  */
 import { parseOffset } from "../protocol/offset.js";
 import type { StreamMeta } from "./meta.js";
+import type { Cached, RowCaches } from "./row-cache.js";
 import type { Sql } from "./store.js";
 
 /** One row of the segment index. */
@@ -45,14 +46,26 @@ export function ownStart(m: StreamMeta): number {
   return m.forkPosition ?? 0;
 }
 
-/** SQLite access to `segments` and `purges`. */
+/**
+ * SQLite access to `segments` and `purges`. Every write to `segments` goes
+ * through here, so the newest row (which each append checks) is kept in memory.
+ */
 export class SegmentIndex {
-  constructor(private readonly sql: Sql) {}
+  private readonly newest: Cached<SegmentRow | undefined>;
+
+  constructor(
+    private readonly sql: Sql,
+    caches: RowCaches,
+  ) {
+    this.newest = caches.cell();
+  }
 
   /** The newest segment (pending or sealed), if any. */
   last(): SegmentRow | undefined {
-    const r = this.sql.exec<Row>("SELECT * FROM segments ORDER BY seq DESC LIMIT 1").toArray()[0];
-    return r ? toRow(r) : undefined;
+    return this.newest.get(() => {
+      const r = this.sql.exec<Row>("SELECT * FROM segments ORDER BY seq DESC LIMIT 1").toArray()[0];
+      return r ? toRow(r) : undefined;
+    });
   }
 
   /** Segments whose upload has not been committed. */
@@ -79,6 +92,7 @@ export class SegmentIndex {
 
   /** Records a segment about to be uploaded. */
   addPending(s: Omit<SegmentRow, "sealed">): void {
+    this.newest.drop();
     this.sql.exec(
       "INSERT OR REPLACE INTO segments (seq, start_pos, end_pos, messages, sealed) VALUES (?, ?, ?, ?, 0)",
       s.seq,
@@ -90,6 +104,7 @@ export class SegmentIndex {
 
   /** Marks an uploaded segment sealed (call inside the transaction that drops its hot rows). */
   markSealed(seq: number): void {
+    this.newest.drop();
     this.sql.exec("UPDATE segments SET sealed = 1 WHERE seq = ?", seq);
   }
 
@@ -110,7 +125,21 @@ export class SegmentIndex {
 
   /** Drops the index (the stream's data is gone). */
   clear(): void {
+    this.newest.drop();
     this.sql.exec("DELETE FROM segments");
+  }
+
+  /**
+   * A trim's rows step (do/trim.ts): drops segments `first`..`last` but keeps
+   * the row of `last` as a marker (`sealed = 2`: trimmed), so seals continue
+   * after its end and tokens of the start keep naming it; an older marker goes.
+   */
+  dropTrimmed(first: number, last: number): void {
+    if (last < first) return;
+    this.newest.drop();
+    this.sql.exec("DELETE FROM segments WHERE sealed = 2 AND seq < ?", last);
+    this.sql.exec("DELETE FROM segments WHERE sealed = 1 AND seq >= ? AND seq < ?", first, last);
+    this.sql.exec("UPDATE segments SET sealed = 2 WHERE seq = ? AND sealed = 1", last);
   }
 
   /** Remembers that an instance's R2 objects must be deleted. */

@@ -60,6 +60,7 @@ import type { CatalogReporter } from "../catalog/reporter.js";
 import { inspectStream, type Inspection } from "../catalog/inspect.js";
 import { countStoredBytes } from "../metrics/stored-bytes.js";
 import { SubscriptionHook } from "../subscriptions/stream-hook.js";
+import { RowCaches } from "./row-cache.js";
 import type { Position } from "../subscriptions/subscription.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
@@ -108,6 +109,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Edge requests served, by kind, since this instance started (`/v1/metrics/stream/...`). */
   private readonly served = { reads: 0, writes: 0, other: 0 };
   private cached: StreamMeta | null | undefined;
+  /** Rows kept in memory besides the metadata (do/row-cache.ts): dropped on a rollback or a wipe. */
+  private readonly caches = new RowCaches();
   /** Inside `transaction`: its depth and the metadata it saved, cached only once it commits. */
   private txn = { depth: 0, saved: undefined as StreamMeta | undefined, tailInLog: false };
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
@@ -139,13 +142,13 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     this.doId = ctx.id.toString();
     this.sql = new CountingSql(ctx.storage.sql);
     this.store = new StreamStore(this.sql);
-    this.segments = new SegmentIndex(this.sql);
+    this.segments = new SegmentIndex(this.sql, this.caches);
     this.store.ensureSchema();
     this.outbox = new OutboxStore(this.sql);
     this.outbox.ensureSchema();
     this.forks = new ForkStore(this.sql);
     this.forks.ensureSchema();
-    this.retention = new RetentionStore(this.sql);
+    this.retention = new RetentionStore(this.sql, this.caches);
     this.retention.ensureSchema();
     this.alarms = new AlarmSchedule(this.sql, ctx.storage);
     const maintain = () => this.exclusive(() => this.maintain());
@@ -172,7 +175,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       }),
       armAlarm: (at) => this.alarms.schedule(JOB.catalog, at),
     });
-    this.subs = new SubscriptionHook({ env, sql: this.sql, armRetry: (at) => this.alarms.schedule(JOB.subs, at) });
+    this.subs = new SubscriptionHook({
+      env,
+      sql: this.sql,
+      caches: this.caches,
+      armRetry: (at) => this.alarms.schedule(JOB.subs, at),
+    });
   }
 
   // ---- RPC surface used by the edge -------------------------------------
@@ -565,6 +573,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.cached = null;
+    this.caches.dropAll();
     this.store.ensureSchema();
     this.outbox.ensureSchema();
     this.forks.ensureSchema();
@@ -626,6 +635,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       // Rolled back: re-read the committed row (a caller may have changed the cached object in place).
       this.cached = undefined;
       this.store.forgetStoredTail();
+      this.caches.dropAll();
       throw e;
     } finally {
       this.txn.depth -= 1;

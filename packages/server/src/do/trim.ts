@@ -95,7 +95,10 @@ async function finishTrim(host: TrimHost, m: StreamMeta, t: TrimIntent, opts: Tr
   host.transaction(() => retention.moveStart(m.instance, t.to));
   if (m.state === "live" && host.segments.any()) await rewriteHead(host, m);
   await opts.after?.("start");
-  host.transaction(() => retention.dropRows(m.instance, t));
+  host.transaction(() => {
+    host.segments.dropTrimmed(t.first, t.last);
+    retention.dropRows(m.instance, t);
+  });
   await opts.after?.("rows");
   if (t.last >= t.first) await dropObjects(host, m, t);
   await opts.after?.("objects");

@@ -10,6 +10,7 @@
 import type { Env } from "../env.js";
 import type { StreamMeta } from "../do/meta.js";
 import type { Sql } from "../do/store.js";
+import type { Cached, RowCaches } from "../do/row-cache.js";
 import { splitKey } from "../estuary/ids.js";
 import { offsetAt } from "../do/host.js";
 import { registryStub, subscriptionStub } from "./names.js";
@@ -22,6 +23,8 @@ const RETRY_MS = 2_000;
 export interface HookDeps {
   readonly env: Env;
   readonly sql: Sql;
+  /** The object's row caches: the told row is read once, then kept. */
+  readonly caches: RowCaches;
   /** Arms the durable alarm job that calls `sync` again. */
   armRetry(at: number): void;
 }
@@ -33,27 +36,36 @@ export class SubscriptionHook {
   /** Covering subscription ids; null until looked up in this instance. */
   private subs: Match[] | null = null;
 
+  /** The told row (every append checks it). */
+  private readonly toldRow: Cached<Told | null>;
+
   constructor(private readonly d: HookDeps) {
+    this.toldRow = d.caches.cell();
     this.ensureSchema();
   }
 
   /** Creates the hook's table if it is missing (on first use, and after the object's storage was wiped). */
   ensureSchema(): void {
+    this.toldRow.drop();
     this.d.sql.exec(`CREATE TABLE IF NOT EXISTS sub_told (id INTEGER PRIMARY KEY CHECK (id = 1),
       instance TEXT NOT NULL, tail INTEGER NOT NULL, token TEXT NOT NULL)`);
   }
 
   private told(): Told | null {
-    return this.d.sql.exec<Told>("SELECT instance, tail, token FROM sub_told WHERE id = 1").toArray()[0] ?? null;
+    return this.toldRow.get(
+      () => this.d.sql.exec<Told>("SELECT instance, tail, token FROM sub_told WHERE id = 1").toArray()[0] ?? null,
+    );
   }
 
   private tell(t: Told): void {
+    this.toldRow.drop();
     this.d.sql.exec(
       "INSERT OR REPLACE INTO sub_told (id, instance, tail, token) VALUES (1, ?, ?, ?)",
       t.instance,
       t.tail,
       t.token,
     );
+    this.toldRow.set(t);
   }
 
   /** A subscription links this stream: forget the cached list and return the tail it links at. */
