@@ -4,6 +4,9 @@
  * same kind of call the real edge makes (an RPC carrying the request body as a
  * stream) to the Durable Object named after the last path segment (one object
  * per "stream", like StreamDO), which drains the body and returns at once.
+ * `/do-write/<anything>/<name>` is the same call to an object that also stores
+ * the body as one SQLite row before it answers: the floor of a durable append
+ * (one row written, committed before the reply leaves the object).
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -25,6 +28,15 @@ export class NoopDO extends DurableObject<Env> {
     if (body) await new Response(body).arrayBuffer();
     return { ok: true };
   }
+
+  /** Drains the body and stores it as one row (a durable append's minimum), then returns. */
+  async write(body: ReadableStream<Uint8Array> | null): Promise<{ ok: true }> {
+    const data = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS log (pos INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+    sql.exec("INSERT INTO log (data) VALUES (?)", data);
+    return { ok: true };
+  }
 }
 
 export default {
@@ -35,9 +47,11 @@ export default {
       if (request.body) await request.arrayBuffer();
       return answer(request.method);
     }
-    if (url.pathname.startsWith("/do/")) {
+    if (url.pathname.startsWith("/do/") || url.pathname.startsWith("/do-write/")) {
       const name = url.pathname.slice(url.pathname.lastIndexOf("/") + 1) || "default";
-      await env.NOOP.get(env.NOOP.idFromName(name)).call(request.body);
+      const stub = env.NOOP.get(env.NOOP.idFromName(name));
+      if (url.pathname.startsWith("/do/")) await stub.call(request.body);
+      else await stub.write(request.body);
       return answer(request.method);
     }
     return new Response("not found", { status: 404 });

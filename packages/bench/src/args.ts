@@ -16,7 +16,7 @@ export interface BenchArgs {
 export const USAGE = `pnpm bench [--quick] [--targets=a,b] [--workloads=x,y] [--docs|--no-docs]
 
   --quick          smaller counts (whole run under 2 minutes)
-  --targets=...    subset of: edge, edge-nocat, ref-memory, ref-file, noop-worker, noop-do
+  --targets=...    subset of: edge, edge-nocat, ref-memory, ref-file, noop-worker, noop-do, noop-do-write
   --workloads=...  subset of workload ids (see docs/benchmarks.md)
   --docs           also write docs/benchmarks.md + charts (default for full runs)
   --no-docs        only write packages/bench/results/*.json

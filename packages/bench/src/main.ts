@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     referenceSpec("file"),
     noopSpec("worker"),
     noopSpec("do"),
+    noopSpec("do-write"),
   ];
   // In the order given, so a comparison can be run both ways round (e.g. --targets=edge-nocat,edge).
   const specs = args.targets.length

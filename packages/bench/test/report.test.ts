@@ -20,6 +20,7 @@ const run: Pick<RunResult, "rows" | "targets" | "workloads"> = {
     { id: "ref-memory", label: "ref mem", kind: "reference", description: "" },
     { id: "ref-file", label: "ref file", kind: "reference", description: "" },
     { id: "noop-do", label: "noop do", kind: "ceiling", description: "" },
+    { id: "noop-do-write", label: "noop do + row", kind: "ceiling", description: "" },
   ],
   rows: [
     {
@@ -32,6 +33,12 @@ const run: Pick<RunResult, "rows" | "targets" | "workloads"> = {
     { workload: "seq-append", target: "ref-memory", status: "ok", measurement: measurement(500, [1, 1, 1]) },
     { workload: "seq-append", target: "ref-file", status: "error", error: "boom | bad" },
     { workload: "seq-append", target: "noop-do", status: "ok", measurement: measurement(800, [1, 1, 2]) },
+    {
+      workload: "seq-append",
+      target: "noop-do-write",
+      status: "ok",
+      measurement: measurement(500, [1, 2, 2]),
+    },
   ],
 };
 
@@ -42,6 +49,8 @@ describe("summary lines", () => {
     expect(edge.vsRefMemory).toBe(0.5); // median 2 ms vs 1 ms
     expect(edge.vsRefFile).toBeUndefined(); // that row failed
     expect(edge.ofCeiling).toBe(0.5); // 400 / 800 ops/s
+    expect(edge.ofFloor).toBe(0.8); // 400 / 500 ops/s: the round trip storing one row
+    expect(lines.find((l) => l.target === "noop-do-write")!.ofFloor).toBeUndefined();
     expect(edge.requestsPerOp).toBe(1);
     expect(lines.find((l) => l.target === "ref-memory")!.vsRefMemory).toBeUndefined();
   });
@@ -52,7 +61,8 @@ describe("summary lines", () => {
     expect(text).toContain("n/a");
     const md = markdownTable(lines);
     expect(md).toContain("boom \\| bad");
-    expect(md.split("\n")).toHaveLength(2 + 4);
+    expect(md.split("\n")).toHaveLength(2 + 5);
+    expect(md.split("\n")[0]).toContain("% floor");
   });
 
   it("formats numbers", () => {

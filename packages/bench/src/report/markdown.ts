@@ -18,7 +18,7 @@ const CAVEATS = [
   "- **Shared machine.** The load averages above say how busy the machine was; other processes (test suites, other servers) make results noisy, the concurrent rows most. Compare rows of one run, not across runs.",
   "- **Catch-up reads.** This project serves at most `MAX_READ_BYTES` per response (1 MiB by default) so that responses stay cacheable by a CDN; the reference server returns the whole stream in one response. *req/op* shows the difference.",
   "- **Counts per operation** come only from the server's counters: `GET /v1/metrics` (Worker requests and the StreamDO requests the Worker made) and `GET /v1/metrics/stream/<name>` (rows the stream's Durable Object read and wrote, feed frames it sent). The reference server has none, so its cells are n/a. Counters are read after each workload's setup, so setup is not counted.",
-  "- **Ceiling** is measured for the write workloads (the no-op Worker→DO round trip with the same requests); reads and live delivery have no no-op equivalent yet, so their % ceiling is —.",
+  "- **Ceiling** is measured for the write workloads (the no-op Worker→DO round trip with the same requests); reads and live delivery have no no-op equivalent yet, so their % ceiling is —. **Floor** is that round trip with the object storing each body as one SQLite row before it answers: the least a durable append can cost here. A durable append cannot reach the no-op ceiling; % floor says how close this project's Worker comes to the least it could cost.",
 ];
 
 function usd(n: number): string {
@@ -130,7 +130,7 @@ export function renderMarkdown(run: RunResult, charts: readonly ChartFile[]): st
       "Everything runs on this one machine over loopback: the load generator (one Node process), and each server in its own process. Targets run one after another, never at the same time. Numbers are local-dev numbers: they compare implementations on equal hardware, they are not production latencies.",
     ]),
     ...section("Results", [
-      "*throughput* is the workload's rate; *p50/p99* are per operation (request round trip, or append→delivery for live readers). *vs ref* is how many times faster than the Node reference server (> 1× = faster; throughput ratio, or inverse latency ratio for latency workloads). *% ceiling* is this project's Worker as a fraction of the no-op Worker→Durable Object round trip measured with the same workload. *req/op* counts HTTP requests the bench sent per operation. *server counts/op* come from the server's own counters (W = Worker requests, DO = StreamDO requests, rd/wr = SQLite rows read/written, A/B = R2 class A/B operations); n/a = the server does not expose counters (yet).",
+      "*throughput* is the workload's rate; *p50/p99* are per operation (request round trip, or append→delivery for live readers). *vs ref* is how many times faster than the Node reference server (> 1× = faster; throughput ratio, or inverse latency ratio for latency workloads). *% ceiling* is this project's Worker as a fraction of the no-op Worker→Durable Object round trip measured with the same workload; *% floor* the same against that round trip storing one SQLite row per request. *req/op* counts HTTP requests the bench sent per operation. *server counts/op* come from the server's own counters (W = Worker requests, DO = StreamDO requests, rd/wr = SQLite rows read/written, A/B = R2 class A/B operations); n/a = the server does not expose counters (yet).",
       "",
       markdownTable(lines),
       ...notesList(lines),

@@ -1,7 +1,8 @@
 /**
  * Derived figures for the results table: speed relative to each reference
  * server and, for this project's Worker, the fraction of the platform ceiling
- * (the no-op Worker→DO round trip measured with the same workload).
+ * (the no-op Worker→DO round trip measured with the same workload) and of the
+ * durable-write floor (that round trip storing each body as one SQLite row).
  */
 import { COUNTER_KEYS, type Counters } from "../counters.ts";
 import { findRow, type RunResult } from "../results.ts";
@@ -23,6 +24,8 @@ export interface SummaryLine {
   readonly vsRefFile?: number;
   /** Edge throughput / no-op Worker→DO throughput for the same workload (0..1). */
   readonly ofCeiling?: number;
+  /** Edge throughput / the floor's (Worker→DO storing one row per request) for the same workload (0..1+). */
+  readonly ofFloor?: number;
   readonly requestsPerOp?: number;
   readonly counters?: Counters | null;
   readonly notes: readonly string[];
@@ -45,6 +48,7 @@ export function summaryLines(run: Pick<RunResult, "rows" | "targets" | "workload
       const m = row.measurement;
       const own = primary(run, w, t.id);
       const ceiling = findRow(run, w.id, "noop-do")?.measurement?.throughput;
+      const floor = findRow(run, w.id, "noop-do-write")?.measurement?.throughput;
       lines.push({
         workload: w,
         target: t.id,
@@ -59,6 +63,7 @@ export function summaryLines(run: Pick<RunResult, "rows" | "targets" | "workload
               vsRefFile: speedRatio(own, primary(run, w, "ref-file"), higher),
             }),
         ...(t.kind === "edge" && m && ceiling ? { ofCeiling: m.throughput / ceiling } : {}),
+        ...(t.kind === "edge" && m && floor ? { ofFloor: m.throughput / floor } : {}),
         ...(m && m.ops > 0 ? { requestsPerOp: m.requests / m.ops } : {}),
         counters: row.countersPerOp ?? null,
         notes: m?.notes ?? [],

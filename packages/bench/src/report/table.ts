@@ -10,6 +10,7 @@ const HEADERS = [
   "vs ref mem",
   "vs ref file",
   "% ceiling",
+  "% floor",
   "req/op",
   "server counts/op",
 ];
@@ -17,7 +18,7 @@ const HEADERS = [
 function cells(l: SummaryLine): string[] {
   if (l.status !== "ok") {
     const why = l.status === "skipped" ? `skipped: ${l.error ?? ""}` : `ERROR: ${l.error ?? ""}`;
-    return [l.workload.id, l.targetLabel, why, "", "", "", "", "", "", ""];
+    return [l.workload.id, l.targetLabel, why, "", "", "", "", "", "", "", ""];
   }
   return [
     l.workload.id,
@@ -28,6 +29,7 @@ function cells(l: SummaryLine): string[] {
     ratio(l.vsRefMemory),
     ratio(l.vsRefFile),
     pct(l.ofCeiling),
+    pct(l.ofFloor),
     num(l.requestsPerOp),
     formatCounters(l.counters),
   ];
@@ -47,7 +49,7 @@ export function textTable(lines: readonly SummaryLine[]): string {
     out.push(
       r
         .map((cell, c) =>
-          c >= 2 && c <= 8 && r[3] !== "" ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
+          c >= 2 && c <= 9 && r[3] !== "" ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
         )
         .join("  ")
         .trimEnd(),
@@ -64,7 +66,7 @@ function md(s: string): string {
 export function markdownTable(lines: readonly SummaryLine[]): string {
   const out = [
     `| ${HEADERS.join(" | ")} |`,
-    `|${HEADERS.map((_, c) => (c >= 2 && c <= 8 ? " ---: " : " --- ")).join("|")}|`,
+    `|${HEADERS.map((_, c) => (c >= 2 && c <= 9 ? " ---: " : " --- ")).join("|")}|`,
   ];
   for (const l of lines) out.push(`| ${cells(l).map(md).join(" | ")} |`);
   return out.join("\n");

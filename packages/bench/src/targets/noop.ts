@@ -49,18 +49,35 @@ async function startNoop(): Promise<Shared> {
   return { url, users: 0, stop };
 }
 
-/** Target spec for the no-op Worker (`worker`) or the no-op Worker→DO round trip (`do`). */
-export function noopSpec(mode: "worker" | "do"): TargetSpec {
-  const id = mode === "worker" ? "noop-worker" : "noop-do";
-  const label = mode === "worker" ? "ceiling: no-op Worker" : "ceiling: no-op Worker→DO";
+/** Kinds of ceiling: the no-op Worker, the no-op Worker→DO round trip, and that round trip storing one row. */
+export type NoopMode = "worker" | "do" | "do-write";
+
+const MODES: Record<NoopMode, { id: string; label: string; description: string }> = {
+  worker: {
+    id: "noop-worker",
+    label: "ceiling: no-op Worker",
+    description: "bench/noop: Worker answers at once (same wrangler/workerd)",
+  },
+  do: {
+    id: "noop-do",
+    label: "ceiling: no-op Worker→DO",
+    description: "bench/noop: Worker forwards to a no-op Durable Object per stream name",
+  },
+  "do-write": {
+    id: "noop-do-write",
+    label: "floor: Worker→DO + 1 row",
+    description: "bench/noop: the Worker→DO round trip, the object storing the body as one SQLite row",
+  },
+};
+
+/** Target spec for one ceiling mode (one wrangler process serves them all). */
+export function noopSpec(mode: NoopMode): TargetSpec {
+  const { id, label, description } = MODES[mode];
   return {
     id,
     label,
     kind: "ceiling",
-    description:
-      mode === "worker"
-        ? "bench/noop: Worker answers at once (same wrangler/workerd)"
-        : "bench/noop: Worker forwards to a no-op Durable Object per stream name",
+    description,
     async start(): Promise<Target> {
       shared ??= startNoop();
       let s: Shared;

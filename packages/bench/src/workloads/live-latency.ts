@@ -1,5 +1,6 @@
 /**
- * Append→delivery latency with 1, 100 and 1,000 live readers (long-poll, SSE).
+ * Append→delivery latency with 1, 100 and 1,000 live readers (long-poll, SSE),
+ * and with 150 SSE + 150 long-poll readers of one stream at once (`mixed`).
  * Each round: wait until every reader is parked at the tail, append one tagged
  * 100-byte message, and time until each reader has it. Client and readers share
  * this process's clock, so the figure includes the bench's own parsing cost
@@ -13,9 +14,12 @@ import type { CounterReadings, PerAppend, Workload, WorkloadContext, WorkloadMea
 
 const CT = "text/plain";
 
+/** Long-poll readers, SSE readers, or half of each (the first half long-poll). */
+type Mode = "long-poll" | "sse" | "mixed";
+
 async function runLive(
   ctx: WorkloadContext,
-  mode: "long-poll" | "sse",
+  mode: Mode,
   n: number,
   rounds: number,
 ): Promise<WorkloadMeasurement> {
@@ -31,10 +35,11 @@ async function runLive(
     samples.push(performance.now() - sentAt[k]!);
     got[k] = (got[k] ?? 0) + 1;
   };
-  const start = mode === "long-poll" ? longPollReader : sseReader;
+  const polling = mode === "long-poll" ? n : mode === "mixed" ? Math.floor(n / 2) : 0;
   // Each reader counts a round once, even if a re-opened connection delivers it again.
-  const readers: LiveReader[] = Array.from({ length: n }, () => {
+  const readers: LiveReader[] = Array.from({ length: n }, (_, i) => {
     const seen = new Set<number>();
+    const start = i < polling ? longPollReader : sseReader;
     return start(url, tail, (k) => {
       if (seen.has(k)) return;
       seen.add(k);
@@ -65,7 +70,7 @@ async function runLive(
       await sleep(settleMs);
       sentAt[k] = performance.now();
       await appendOnce(url, CT, payload(100, `r${k};`));
-      requests += mode === "long-poll" ? n + 1 : 1;
+      requests += polling + 1;
       if (!(await waitFor(() => got[k]! >= n, waitMs)))
         notes.push(`round ${k}: ${n - got[k]!} of ${n} readers missed it (${waitMs / 1000} s)`);
       ctx.progress(`round ${k + 1}/${rounds}`);
@@ -73,7 +78,7 @@ async function runLive(
   } finally {
     readers.forEach((r) => r.stop());
   }
-  if (mode === "sse") requests += n;
+  requests += n - polling; // one SSE connection each
   const dropped = readers.reduce((sum, r) => sum + r.dropped, 0);
   if (dropped > 0) notes.unshift(`${dropped} reader connection(s) dropped by the server and re-opened`);
   const elapsedMs = performance.now() - t0;
@@ -114,14 +119,14 @@ async function costPerAppend(
   };
 }
 
-function liveWorkload(
-  mode: "long-poll" | "sse",
-  n: number,
-  rounds: { quick: number; full: number },
-): Workload {
+function liveWorkload(mode: Mode, n: number, rounds: { quick: number; full: number }): Workload {
+  const who =
+    mode === "mixed"
+      ? `${n / 2} SSE + ${n / 2} long-poll readers`
+      : `${n.toLocaleString("en-US")} ${mode === "sse" ? "SSE" : "long-poll"} reader${n > 1 ? "s" : ""}`;
   return {
     id: `live-${mode}-${n}`,
-    title: `Append→delivery latency, ${n.toLocaleString("en-US")} ${mode === "sse" ? "SSE" : "long-poll"} reader${n > 1 ? "s" : ""}`,
+    title: `Append→delivery latency, ${who}`,
     opUnit: "delivery",
     throughputUnit: "deliveries/s",
     primary: "latency",
@@ -140,4 +145,5 @@ export const liveWorkloads: readonly Workload[] = [
   liveWorkload("sse", 10, { quick: 6, full: 50 }),
   liveWorkload("sse", 100, { quick: 4, full: 30 }),
   liveWorkload("sse", 1000, { quick: 2, full: 15 }),
+  liveWorkload("mixed", 300, { quick: 4, full: 30 }),
 ];

@@ -4,6 +4,7 @@
  * on GET/HEAD, which may carry read scope only (principal.ts). The query token is removed from the URL before anything else
  * (handlers, Durable Objects, cache keys) sees it, and is never logged.
  */
+import { requestUrl } from "../edge/request-url.js";
 
 /** The query parameter that may carry a read token. */
 export const TOKEN_PARAM = "token";
@@ -26,7 +27,7 @@ export function credentialOf(req: Request): Credential {
     if (!m) return { kind: "malformed", reason: "Authorization must be 'Bearer <token>'" };
     return tokenCredential(m[1]!, "header");
   }
-  const query = new URL(req.url).searchParams.get(TOKEN_PARAM);
+  const query = requestUrl(req).searchParams.get(TOKEN_PARAM);
   if (query === null) return { kind: "none" };
   if (req.method !== "GET" && req.method !== "HEAD") {
     return {
@@ -45,8 +46,8 @@ function tokenCredential(token: string, via: "header" | "query"): Credential {
 
 /** The request without its `token` query parameter (the same object when it has none). */
 export function withoutTokenParam(req: Request): Request {
+  if (!requestUrl(req).searchParams.has(TOKEN_PARAM)) return req;
   const url = new URL(req.url);
-  if (!url.searchParams.has(TOKEN_PARAM)) return req;
   url.searchParams.delete(TOKEN_PARAM);
   return new Request(url.toString(), req);
 }

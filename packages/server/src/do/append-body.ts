@@ -11,6 +11,7 @@ import { failure, type Failure } from "../protocol/errors.js";
 import { JsonScanner } from "../protocol/json-scan.js";
 import { emptyArrayCheck } from "../protocol/json.js";
 import type { AppendedBatch } from "./host.js";
+import type { BodyInput } from "./rpc-types.js";
 import { ROW_MAX_BYTES } from "./schema.js";
 import { concat } from "./store.js";
 
@@ -90,7 +91,7 @@ export function batchOf(body: ReceivedBody): AppendedBatch {
  * maxMessages).
  */
 export async function receiveBody(
-  body: ReadableStream<Uint8Array> | null,
+  body: BodyInput,
   limits: BodyLimits,
   json: boolean,
   allowEmptyArray: boolean,
@@ -105,7 +106,7 @@ export async function receiveBody(
 }
 
 async function receive(
-  body: ReadableStream<Uint8Array> | null,
+  body: BodyInput,
   limits: BodyLimits,
   json: boolean,
   allowEmptyArray: boolean,
@@ -116,7 +117,7 @@ async function receive(
   const scan = json ? new JsonScanner(limits.maxMessages) : null;
   let invalid: Failure | null = null;
   let drained = 0;
-  const reader = body.getReader();
+  const reader = body instanceof Uint8Array ? bytesReader(body) : body.getReader();
   for (;;) {
     if (blocks.size >= ROW_MAX_BYTES && !invalid) await large();
     const { done, value } = await reader.read();
@@ -141,6 +142,19 @@ async function receive(
   if (blocks.size === 0) return new ReceivedBody(blocks, [], null);
   if (!scan) return new ReceivedBody(blocks, [blocks.pieces(0, blocks.size)], null);
   return split(blocks, scan, invalid, allowEmptyArray);
+}
+
+/** The reader of a body that arrived as bytes: one chunk. */
+function bytesReader(bytes: Uint8Array): Pick<ReadableStreamDefaultReader<Uint8Array>, "read" | "cancel"> {
+  let read = bytes.length === 0;
+  return {
+    async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+      if (read) return { done: true, value: undefined };
+      read = true;
+      return { done: false, value: bytes };
+    },
+    async cancel() {},
+  };
 }
 
 function split(blocks: Blocks, scan: JsonScanner, invalid: Failure | null, allowEmptyArray: boolean): ReceivedBody {

@@ -14,18 +14,14 @@ import { decideProducer, type ProducerState } from "../protocol/producer.js";
 import { batchOf, receiveBody } from "./append-body.js";
 import { EMPTY_BATCH, infoOf, offsetAt, storageFull, type StreamHost } from "./host.js";
 import { producerTuple, type StreamMeta } from "./meta.js";
-import type { AppendOk, AppendRequest } from "./rpc-types.js";
+import { discardBody, type AppendOk, type AppendRequest, type BodyInput } from "./rpc-types.js";
 
 /** Appends the body (and/or closes the stream) as one atomic step, in its producer's turn. */
-export async function appendToStream(
-  host: StreamHost,
-  req: AppendRequest,
-  body: ReadableStream<Uint8Array> | null,
-): Promise<Result<AppendOk>> {
+export async function appendToStream(host: StreamHost, req: AppendRequest, body: BodyInput): Promise<Result<AppendOk>> {
   if (!req.producer) return appendNow(host, req, body);
   const release = await host.producerTurns.take(req.producer.id);
   if (!release) {
-    await body?.cancel().catch(() => {});
+    await discardBody(body);
     return failure(
       503,
       "unavailable",
@@ -40,11 +36,7 @@ export async function appendToStream(
   }
 }
 
-async function appendNow(
-  host: StreamHost,
-  req: AppendRequest,
-  body: ReadableStream<Uint8Array> | null,
-): Promise<Result<AppendOk>> {
+async function appendNow(host: StreamHost, req: AppendRequest, body: BodyInput): Promise<Result<AppendOk>> {
   // A JSON body is split while it arrives; a content type that does not match
   // the stream's is refused below, before the split is used.
   const json = req.contentType !== null && isJsonType(req.contentType);
@@ -114,7 +106,7 @@ async function appendNow(
   });
   host.scheduleExpiry(after);
   host.publish(after, start, batch);
-  host.appended(after, messages.length);
+  host.appended(after, messages.length, received.size);
   // 200 only for a producer append that stored data; close-only is 204.
   return { ok: true, status: next && messages.length > 0 ? 200 : 204, info: infoOf(after), producer: next };
 }

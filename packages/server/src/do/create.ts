@@ -9,7 +9,7 @@ import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
 import { receiveBody } from "./append-body.js";
 import { infoOf, storageFull, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
-import type { AttachOk, CreateOk, CreateRequest } from "./rpc-types.js";
+import type { AttachOk, BodyInput, CreateOk, CreateRequest } from "./rpc-types.js";
 import { abandonIntent, attachToSource, FORK_INTENTS_JOB } from "./fork-client.js";
 import { forkRef } from "./fork-links.js";
 import { NO_RETENTION } from "./retention-policy.js";
@@ -17,11 +17,7 @@ import { NO_RETENTION } from "./retention-policy.js";
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
 /** Creates or confirms the stream described by `req`, with an optional initial body. */
-export async function createStream(
-  host: StreamHost,
-  req: CreateRequest,
-  body: ReadableStream<Uint8Array> | null,
-): Promise<Result<CreateOk>> {
+export async function createStream(host: StreamHost, req: CreateRequest, body: BodyInput): Promise<Result<CreateOk>> {
   const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
   // A fork without a Content-Type takes its source's: its body is split once that is known.
   const json = req.contentType !== null && isJsonType(req.contentType);
@@ -88,7 +84,7 @@ export async function createStream(
   });
   if (req.fork && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);
   host.scheduleExpiry(meta);
-  host.appended(meta, messages.length);
+  host.appended(meta, messages.length, received.size);
   return { ok: true, created: true, info: infoOf(meta) };
 }
 

@@ -55,8 +55,10 @@ export interface StreamHost {
   requireBucket(): R2Bucket;
   /** Bytes the object's SQLite database occupies. */
   storageBytes(): number;
-  /** Called after an append committed `messages` messages: may start a seal. */
-  appended(m: StreamMeta, messages: number): void;
+  /** Whether `bytes` more fit under hotStorageLimitBytes (do/storage-estimate.ts: SQLite is not asked every time). */
+  storageFits(bytes: number): boolean;
+  /** Called after an append committed `messages` messages of `bytes` bytes: may start a seal. */
+  appended(m: StreamMeta, messages: number, bytes: number): void;
   /** Called after a seal committed (the hot log shrank). */
   sealedHot(): void;
   now(): number;
@@ -108,7 +110,7 @@ export function tokenAt(host: StreamHost, m: StreamMeta, position: number): stri
 
 /** Refuses an append of `bytes` that would take the database past its limit. */
 export function storageFull(host: StreamHost, bytes: number): Failure | null {
-  if (bytes === 0 || host.storageBytes() + bytes <= host.hotStorageLimitBytes) return null;
+  if (bytes === 0 || host.storageFits(bytes)) return null;
   return {
     ok: false,
     status: 507,

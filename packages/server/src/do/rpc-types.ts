@@ -8,6 +8,19 @@ import type { ProducerHeaders } from "../protocol/parse.js";
 import type { Retention } from "./retention-policy.js";
 import type { RetentionOk } from "./retention.js";
 
+/**
+ * A request body as the StreamDO receives it: a stream, or, for a small body
+ * whose length the edge knew (edge/stream-routes.ts, INLINE_BODY_MAX_BYTES) and
+ * for fan-out deliveries, the bytes themselves — one RPC message instead of a
+ * stream beside the call.
+ */
+export type BodyInput = ReadableStream<Uint8Array> | Uint8Array | null;
+
+/** Drops a body the callee will not read (a stream is cancelled; bytes need nothing). */
+export async function discardBody(body: BodyInput): Promise<void> {
+  if (body instanceof ReadableStream) await body.cancel().catch(() => {});
+}
+
 /** What every successful stream operation reports about the stream. */
 export interface StreamInfo {
   readonly instance: string;

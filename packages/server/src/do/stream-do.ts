@@ -29,20 +29,22 @@ import { infoOf, type AppendedBatch, type SourceApi, type StreamHost } from "./h
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
 import { readPiece } from "./read-piece.js";
-import type {
-  AppendOk,
-  AppendRequest,
-  AttachOk,
-  AttachRequest,
-  CreateOk,
-  CreateRequest,
-  DetachRequest,
-  HeadOk,
-  PieceOk,
-  PieceRequest,
-  RangeOk,
-  ReadOk,
-  ReadRequest,
+import {
+  discardBody,
+  type AppendOk,
+  type AppendRequest,
+  type AttachOk,
+  type AttachRequest,
+  type BodyInput,
+  type CreateOk,
+  type CreateRequest,
+  type DetachRequest,
+  type HeadOk,
+  type PieceOk,
+  type PieceRequest,
+  type RangeOk,
+  type ReadOk,
+  type ReadRequest,
 } from "./rpc-types.js";
 import { CountingSql, type SqlTotals } from "./sql-counter.js";
 import { StreamStore } from "./store.js";
@@ -61,6 +63,7 @@ import { inspectStream, type Inspection } from "../catalog/inspect.js";
 import { countStoredBytes } from "../metrics/stored-bytes.js";
 import { SubscriptionHook } from "../subscriptions/stream-hook.js";
 import { RowCaches } from "./row-cache.js";
+import { StorageEstimate } from "./storage-estimate.js";
 import type { Position } from "../subscriptions/subscription.js";
 import { fanoutHostOf } from "../estuary/source-host.js";
 import { claimSessionStream } from "../estuary/session-stream.js";
@@ -111,6 +114,8 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   private cached: StreamMeta | null | undefined;
   /** Rows kept in memory besides the metadata (do/row-cache.ts): dropped on a rollback or a wipe. */
   private readonly caches = new RowCaches();
+  /** What the database holds, measured now and then (do/storage-estimate.ts). */
+  private readonly storage = new StorageEstimate(() => this.storageBytes());
   /** Inside `transaction`: its depth and the metadata it saved, cached only once it commits. */
   private txn = { depth: 0, saved: undefined as StreamMeta | undefined, tailInLog: false };
   private readonly feedStats: FeedHubStats = { feedsAccepted: 0, framesSent: 0 };
@@ -212,7 +217,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** PUT */
-  create(req: CreateRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<CreateOk>> {
+  create(req: CreateRequest, body: BodyInput): Promise<Result<CreateOk>> {
     this.served.writes += 1;
     const op = this.exclusive(async () => {
       // A fork whose source release is still pending keeps a tombstone; finish
@@ -221,7 +226,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
       if (raw?.pendingRelease) {
         await this.destroy(raw);
         if (this.loadRaw()?.pendingRelease) {
-          await body?.cancel().catch(() => {});
+          await discardBody(body);
           return failure(
             503,
             "unavailable",
@@ -235,7 +240,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   }
 
   /** POST */
-  append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>> {
+  append(req: AppendRequest, body: BodyInput): Promise<Result<AppendOk>> {
     this.served.writes += 1;
     return this.reported(this.estuaryFaults.append(() => appendToStream(this, req, body), body));
   }
@@ -710,7 +715,12 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     }
   }
 
-  appended(m: StreamMeta, messages: number): void {
+  storageFits(bytes: number): boolean {
+    return this.storage.fits(bytes, this.hotStorageLimitBytes);
+  }
+
+  appended(m: StreamMeta, messages: number, bytes: number): void {
+    this.storage.added(bytes);
     this.cold.appended(m, messages);
   }
 

@@ -19,6 +19,7 @@ import { enforceRateLimits } from "./rate-limits.js";
 import { limitBody } from "./body-limit.js";
 import { parseForkSource } from "./paths.js";
 import { resolveTarget } from "./targets.js";
+import { requestUrl } from "./request-url.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -95,7 +96,7 @@ function keepPrivate(c: Ctx): void {
 /** The middleware for `/v1/stream/*`. */
 export function streamAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
-    const target = resolveTarget(new URL(c.req.url).pathname);
+    const target = resolveTarget(requestUrl(c.req.raw).pathname);
     if ("ok" in target) throw new HttpError(target);
     const access = await authorize(c, target.project, scopeForMethod(c.req.method), target.name);
     if (c.req.method === "PUT") await checkForkSource(c, target.project);

@@ -106,6 +106,26 @@ export function guardBody(req: Request, declared: number | null, releaseMs = DRA
 }
 
 /**
+ * Reads a small body of declared length at once, for a call that carries it
+ * as bytes (edge/stream-routes.ts), with the guard's checks: a failed read, a
+ * length other than the declared one, or a client gone by the end is a
+ * problem (nothing is sent on).
+ */
+export async function readWhole(req: Request, declared: number): Promise<{ bytes: Uint8Array } | { problem: string }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await req.arrayBuffer());
+  } catch (e) {
+    return { problem: `The body could not be read to its end (${String(e)})` };
+  }
+  if (req.signal?.aborted) return { problem: "The client went away before the body ended" };
+  if (bytes.byteLength !== declared) {
+    return { problem: `Body ended after ${bytes.byteLength} of ${declared} declared bytes` };
+  }
+  return { bytes };
+}
+
+/**
  * True when the request has no body bytes, without consuming any: a declared
  * length of 0, no body, or a chunked body whose first read ends it. The
  * returned request carries the (re-assembled) body on.

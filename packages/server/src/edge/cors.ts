@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Env } from "../env.js";
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "../protocol/headers.js";
 import { originAllowed } from "./cors-policy.js";
+import { requestUrl } from "./request-url.js";
 
 const METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
@@ -14,7 +15,7 @@ export function cors(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
     const origin = c.req.header("origin");
     // A project may limit its browser origins; others get no CORS grant.
-    const allowed = origin === undefined || (await originAllowed(c.env, new URL(c.req.url).pathname, origin));
+    const allowed = origin === undefined || (await originAllowed(c.env, requestUrl(c.req.raw).pathname, origin));
     if (c.req.method === "OPTIONS") {
       if (!allowed) return new Response(null, { status: 204, headers: { vary: "Origin" } });
       const h = new Headers({

@@ -24,6 +24,7 @@ import { jsonMessageBody } from "./message-pieces.js";
 import { LAST_EVENT_ID, resumePointOf } from "./sse-resume.js";
 import { isPublicRequest } from "./auth-middleware.js";
 import { handleHead, must, streamPathOf, streamStub } from "./stream-routes.js";
+import { requestUrl } from "./request-url.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -32,7 +33,7 @@ export async function handleGet(c: Ctx): Promise<Response> {
   // Hono dispatches HEAD to GET handlers; HEAD has its own semantics here.
   if (c.req.raw.method === "HEAD") return handleHead(c);
   const path = streamPathOf(c);
-  const url = new URL(c.req.url);
+  const url = requestUrl(c.req.raw);
   const offsetParam = url.searchParams.get(Q.offset);
   const offset = parseOffsetQuery(offsetParam);
   if (!offset) throw new HttpError(failure(400, "invalid_offset", `Malformed offset "${offsetParam}"`));

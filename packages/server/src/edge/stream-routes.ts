@@ -18,10 +18,12 @@ import {
 } from "../protocol/parse.js";
 import { parseForkSource, parseStreamPath, type StreamPath } from "./paths.js";
 import { metrics } from "../live/metrics.js";
-import { guardBody, peekEmpty } from "./body-guard.js";
+import { guardBody, peekEmpty, readWhole } from "./body-guard.js";
 import { publicUrlOf } from "./public-url.js";
 import { streamHeaders } from "./respond.js";
 import { createRetention, setRetentionHeaders } from "./retention-routes.js";
+import type { BodyInput } from "../do/rpc-types.js";
+import { requestUrl } from "./request-url.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -43,7 +45,7 @@ export function check<T>(v: T | ReturnType<typeof failure>): T {
  * both before any handler runs.
  */
 export function streamPathOf(c: Ctx): StreamPath {
-  return check(parseStreamPath(new URL(c.req.url).pathname));
+  return check(parseStreamPath(requestUrl(c.req.raw).pathname));
 }
 
 /** The StreamDO stub of a stream. */
@@ -74,16 +76,32 @@ async function appendContentType(c: Ctx): Promise<string | null> {
   return contentTypeOf(c);
 }
 
-/** The request body, guarded so that an interrupted upload fails before anything commits. */
-function guardedBody(c: Ctx) {
-  const declared = c.req.header("content-length");
-  const n = declared === undefined ? null : parseDecimal(declared);
-  return guardBody(c.req.raw, n ?? null);
-}
+/**
+ * A body of at most this many bytes, declared by its Content-Length, is read
+ * here and goes to the object as bytes inside the call: a stream beside the
+ * call costs the round trip more than such a body (docs/benchmarks.md). The
+ * bound keeps what the edge holds per request small. Producer appends keep
+ * the stream: their turn is taken when the call reaches the object, before
+ * the body is read (do/producer-turns.ts), so the call must start with the
+ * request rather than once its body has arrived.
+ */
+export const INLINE_BODY_MAX_BYTES = 16 * 1024;
 
-/** Calls the Durable Object with a guarded body; an incomplete body is a 400 (nothing was committed). */
-async function withBody<T>(c: Ctx, call: (body: ReadableStream<Uint8Array> | null) => Promise<T>): Promise<T> {
-  const guarded = guardedBody(c);
+/**
+ * Calls the Durable Object with the request body, guarded so that an
+ * interrupted upload fails before anything commits (a 400: nothing was
+ * stored). With `inline`, a small body of declared length is sent as bytes.
+ */
+async function withBody<T>(c: Ctx, inline: boolean, call: (body: BodyInput) => Promise<T>): Promise<T> {
+  const header = c.req.header("content-length");
+  const declared = header === undefined ? null : (parseDecimal(header) ?? null);
+  if (inline && c.req.raw.body !== null && declared !== null && declared <= INLINE_BODY_MAX_BYTES) {
+    const whole = await readWhole(c.req.raw, declared);
+    if ("problem" in whole)
+      throw new HttpError(failure(400, "body_incomplete", `${whole.problem}; nothing was stored`));
+    return await call(whole.bytes);
+  }
+  const guarded = guardBody(c.req.raw, declared);
   try {
     return await call(guarded.body);
   } catch (e) {
@@ -124,6 +142,7 @@ export async function handlePut(c: Ctx): Promise<Response> {
   const r = must(
     await withBody(
       c,
+      true,
       async (body) =>
         await streamStub(c, path).create({ key: path.key, contentType, expiry, closed, fork, retention }, body),
     ),
@@ -150,6 +169,7 @@ export async function handlePost(c: Ctx): Promise<Response> {
   const r = must(
     await withBody(
       c,
+      producer === null,
       async (body) => await streamStub(c, path).append({ contentType, closed, producer, streamSeq }, body),
     ),
   );

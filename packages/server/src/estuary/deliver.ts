@@ -5,7 +5,7 @@
  * so it is never written twice. Every append is one subrequest of the
  * caller's budget and has a time limit.
  */
-import type { AppendOk, AppendRequest } from "../do/rpc-types.js";
+import type { AppendOk, AppendRequest, BodyInput } from "../do/rpc-types.js";
 import type { Failure, Result } from "../protocol/errors.js";
 import { estuaryDelivered, estuaryFailed } from "../metrics/estuary-hooks.js";
 import { withTimeout, type Budget } from "./bounded.js";
@@ -14,7 +14,7 @@ import type { OutboxRow } from "./outbox-store.js";
 
 /** The session stream's append, as a delivery calls it (a StreamDO stub). */
 export interface SessionStream {
-  append(req: AppendRequest, body: ReadableStream<Uint8Array> | null): Promise<Result<AppendOk>>;
+  append(req: AppendRequest, body: BodyInput): Promise<Result<AppendOk>>;
 }
 
 /**
@@ -56,6 +56,8 @@ export interface DeliveryBounds {
   readonly reserve?: number;
 }
 
+const encoder = new TextEncoder();
+
 /** Appends rows (ids after `sub.acked`) to the session stream, stopping at the first refusal. */
 export async function deliverRows(
   stream: SessionStream,
@@ -74,7 +76,8 @@ export async function deliverRows(
       r = await withTimeout(
         stream.append(
           { contentType: "application/json", closed: false, producer: { id: producerId, epoch, seq }, streamSeq: null },
-          new Response(row.body).body,
+          // The bytes themselves: one RPC message, no stream beside the call.
+          encoder.encode(row.body),
         ),
         bounds.timeoutMs,
         "session append",

@@ -5,6 +5,7 @@
  * session stream can hang, refuse (503) or commit-and-lose its next appends.
  * Off unless a test sets them.
  */
+import { discardBody, type BodyInput } from "../do/rpc-types.js";
 import { failure, type Result } from "../protocol/errors.js";
 
 /** The switches of one StreamDO. */
@@ -50,10 +51,10 @@ export class EstuaryFaults {
   }
 
   /** Wraps a stream append with the append switches. */
-  async append<T>(run: () => Promise<Result<T>>, body: ReadableStream<Uint8Array> | null): Promise<Result<T>> {
+  async append<T>(run: () => Promise<Result<T>>, body: BodyInput): Promise<Result<T>> {
     if (this.use("hangAppends")) await this.hang();
     if (this.use("failAppends")) {
-      await body?.cancel().catch(() => {});
+      await discardBody(body);
       return failure(503, "unavailable", "fault injected: append refused");
     }
     const r = await run();

@@ -11,6 +11,7 @@ import { STREAM_PREFIX, parseStreamPath } from "../edge/paths.js";
 import { resolveTarget } from "../edge/targets.js";
 import { accessOf } from "../edge/auth-middleware.js";
 import { configureRecording, count, flushIfDue } from "./recorder.js";
+import { requestUrl } from "../edge/request-url.js";
 
 function counting(body: ReadableStream<Uint8Array>, project: string, stream: string): ReadableStream<Uint8Array> {
   return body.pipeThrough(
@@ -40,7 +41,7 @@ export function edgeMetrics(): MiddlewareHandler<{ Bindings: Env }> {
     // Only requests the project accepted are counted: a URL naming an unknown project
     // (or a caller without access) must not create metrics objects or rows.
     if (accessOf(c) === undefined) return;
-    const pathname = new URL(c.req.url).pathname;
+    const pathname = requestUrl(c.req.raw).pathname;
     const target = resolveTarget(pathname);
     if ("ok" in target || !pathname.startsWith(STREAM_PREFIX)) return;
     const path = parseStreamPath(pathname);

@@ -71,8 +71,21 @@ async function fetchStored(env: Env, name: string, fresh = false): Promise<Cache
   return value;
 }
 
+/** openDefault's answer for each stored config (built once: every request of the open default project asks). */
+const opened = new WeakMap<ProjectConfig, ProjectConfig>();
+let openedBare: ProjectConfig | null = null;
+
 /** The dev-only open default project: everything allowed without a token, no rate limits. */
 function openDefault(stored: ProjectConfig | null): ProjectConfig {
+  const hit = stored === null ? openedBare : opened.get(stored);
+  if (hit) return hit;
+  const value = buildOpenDefault(stored);
+  if (stored === null) openedBare = value;
+  else opened.set(stored, value);
+  return value;
+}
+
+function buildOpenDefault(stored: ProjectConfig | null): ProjectConfig {
   const now = new Date(0).toISOString();
   const limits = stored?.limits ?? { ...DEFAULT_LIMITS, requestsPerMinute: 0, tokenRequestsPerMinute: 0 };
   return {

@@ -25,6 +25,8 @@ const MAX_BODY = 64 * 1024;
 
 /** Where a `__ds` request points: project, stream root URL and the segments after `__ds`. */
 function locate(c: Ctx): { project: string; root: string; rest: string[] } | null {
+  // Most requests are stream requests: no `__ds` anywhere in the URL, nothing to parse.
+  if (!c.req.url.includes("__ds")) return null;
   const url = publicUrlOf(c.req.url, readConfig(c.env).publicOrigin);
   const segs = url.pathname.slice(STREAM_PREFIX.length).split("/");
   const base = `${url.origin}${STREAM_PREFIX}`;
