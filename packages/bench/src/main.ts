@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     : allSpecs;
   const workloads = args.workloads.length
     ? WORKLOADS.filter((w) => args.workloads.includes(w.id))
-    : WORKLOADS;
+    : WORKLOADS.filter((w) => !w.optIn);
   if (specs.length === 0 || workloads.length === 0) throw new Error(`nothing to run\n\n${USAGE}`);
   const runId = `b${Date.now().toString(36)}`;
   const startedAt = new Date().toISOString();

@@ -32,12 +32,16 @@ let names = 0;
 
 beforeAll(async () => {
   const client = await bundleOfficialClient();
-  [worker, browser, site, otherSite] = await Promise.all([
-    startLocalWorker({ vars: { ...TEST_VARS, SSE_CLOSE_AFTER_MS: String(CLOSE_AFTER_MS) } }),
-    launchChromium(),
-    startPageServer(client),
-    startPageServer(client),
+  // Each part is kept once it started, and all of them are waited for, so that
+  // afterAll stops what did start when another part failed (e.g. no Chromium).
+  const started = await Promise.allSettled([
+    startLocalWorker({ vars: { ...TEST_VARS, SSE_CLOSE_AFTER_MS: String(CLOSE_AFTER_MS) } }).then((w) => (worker = w)),
+    launchChromium().then((b) => (browser = b)),
+    startPageServer(client).then((s) => (site = s)),
+    startPageServer(client).then((s) => (otherSite = s)),
   ]);
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
 }, 90_000);
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
 import { measureRss, mib, workerdPid, type Growth } from "./support/rss.js";
 import { openSse } from "./support/sse-client.js";
 import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
+import { publish, readAll, subscribe } from "./support/estuary.js";
 
 const MiB = 1024 * 1024;
 /** The budget per isolate (an edge's or an object's) beyond the runtime's baseline (docs/server.md). */
@@ -31,6 +32,15 @@ const SEAL_BOUND = ISOLATE_BUDGET + 16 * MiB;
  * isolates (their creation alone measured +15 to +54 MiB). Seen: +49 to +68 MiB.
  */
 const TAIL_BOUND = ISOLATE_BUDGET + 32 * MiB;
+/**
+ * The 1,000-session fan-out's bound: one isolate's budget (the source object
+ * and the queue consumer each stay inside theirs) plus 128 KiB for each of the
+ * 1,000 session objects that append, which on Cloudflare run in their own
+ * isolates: here they all wake in this process. Seen: +84 to +136 MiB (when
+ * garbage collection runs moves it); a fan-out that held every session's
+ * envelopes, or a whole backlog, at once would be far above.
+ */
+const FANOUT_BOUND = ISOLATE_BUDGET + 1000 * 128 * 1024;
 
 let worker: LocalWorker;
 let pid: number;
@@ -232,4 +242,35 @@ describe("memory budget", () => {
     record("one isolate tailing 200 busy streams (200 SSE readers, 5 × 4 KB appends each)", rss, "", TAIL_BOUND);
     await stillServes(streams[0]!, "application/json", `{"after":1}`);
   }, 120_000);
+
+  test("a 1,000-session fan-out", async () => {
+    const source = url("fan-src");
+    const name = source.slice(source.lastIndexOf("/") + 1);
+    await create(source, "application/json");
+    const sessions = Array.from({ length: 1000 }, (_, i) => `${name}-s${i}`);
+    // 2,000 objects (a session object and its stream each): on Cloudflare, each its own isolate.
+    const objects = await measureRss(pid, () =>
+      pool(sessions, 16, async (id) => void (await subscribe(worker.url, name, id))),
+    );
+    rows.push({
+      input: "1,000 estuary sessions subscribed to one source",
+      rss: objects.rss,
+      note: "2,000 objects, not one isolate: not held to one isolate's budget",
+    });
+    const counters = `${worker.url}/v1/metrics/stream/default/${name}`;
+    const appends = async () =>
+      ((await (await fetch(counters)).json()) as { fanout: { appends: number } }).fanout.appends;
+    const { rss } = await measureRss(pid, async () => {
+      for (let i = 0; i < 5; i++) await publish(source, { i, pad: "p".repeat(4000) });
+      // Every session append counted by the source (so committed), through the queue in packed messages.
+      const deadline = Date.now() + 60_000;
+      while ((await appends()) < 5000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await appends()).toBe(5000);
+    });
+    record("a 1,000-session fan-out (5 × 4 KB publishes, 5,000 session appends)", rss, "", FANOUT_BOUND);
+    // Any session holds the five messages, in order.
+    const got = await readAll(`${worker.url}/v1/stream/${sessions[999]}`);
+    expect(got.map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4]);
+    await stillServes(source, "application/json", `{"after":1}`);
+  }, 180_000);
 });

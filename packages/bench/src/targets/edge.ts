@@ -22,7 +22,10 @@ export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef0123456789";
 const EDGE_VARS = { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, DEBUG_ENDPOINTS: "true" };
 
 interface LocalWorkerModule {
-  startLocalWorker(opts: { vars?: Record<string, string> }): Promise<{ url: string; stop(): Promise<void> }>;
+  startLocalWorker(opts: {
+    vars?: Record<string, string>;
+    verbose?: boolean;
+  }): Promise<{ url: string; stop(): Promise<void> }>;
 }
 
 /** Copies what `wrangler dev` needs (sources, config, the helper) and links node_modules. */
@@ -64,7 +67,8 @@ export function edgeSpec(opts: { catalog?: boolean } = {}): TargetSpec {
         const mod = (await import(pathToFileURL(join(root, HELPER)).href)) as LocalWorkerModule;
         // The admin token and debug routes only add routes: the catalog workloads seed and list with them.
         const vars = catalog ? EDGE_VARS : { ...EDGE_VARS, CATALOG_ENABLED: "false" };
-        const worker = await mod.startLocalWorker({ vars });
+        // BENCH_EDGE_VERBOSE=1: the Worker's own log (wrangler at info level) on stderr.
+        const worker = await mod.startLocalWorker({ vars, verbose: process.env.BENCH_EDGE_VERBOSE === "1" });
         return {
           id,
           label,

@@ -13,6 +13,8 @@ export interface LiveReader {
   error?: Error;
   /** Connections that failed at the network level and were re-opened from the last offset. */
   dropped: number;
+  /** HTTP requests made so far (each poll; each SSE connection). */
+  requests: number;
   stop(): void;
 }
 
@@ -39,13 +41,14 @@ function report(text: string, onRound: OnRound): void {
 /** Starts a long-poll reader at `offset`; it loops until stopped or an error occurs. */
 export function longPollReader(url: string, offset: string, onRound: OnRound): LiveReader {
   const abort = new AbortController();
-  const reader: LiveReader = { armed: false, dropped: 0, stop: () => abort.abort() };
+  const reader: LiveReader = { armed: false, dropped: 0, requests: 0, stop: () => abort.abort() };
   void (async () => {
     let cursor = "";
     // Bounded: a reader never issues more than 100,000 polls.
     for (let i = 0; i < 100_000 && !abort.signal.aborted; i++) {
       const q = `offset=${encodeURIComponent(offset)}&live=long-poll${cursor ? `&cursor=${cursor}` : ""}`;
       reader.armed = true;
+      reader.requests += 1;
       let res;
       try {
         res = await request(`${url}?${q}`, { signal: abort.signal });
@@ -71,7 +74,7 @@ export function longPollReader(url: string, offset: string, onRound: OnRound): L
 /** Starts an SSE reader at `offset`; `armed` once a control event says it is up to date. */
 export function sseReader(url: string, offset: string, onRound: OnRound): LiveReader {
   const abort = new AbortController();
-  const reader: LiveReader = { armed: false, dropped: 0, stop: () => abort.abort() };
+  const reader: LiveReader = { armed: false, dropped: 0, requests: 0, stop: () => abort.abort() };
   // Mutable so that a connection dropped mid-stream resumes from the last control event.
   const state = { offset };
   void (async () => {
@@ -99,6 +102,7 @@ async function readSse(
   reader: LiveReader,
   onRound: OnRound,
 ): Promise<void> {
+  reader.requests += 1;
   const res = await requestStream(`${url}?offset=${encodeURIComponent(state.offset)}&live=sse`, { signal });
   if (res.status !== 200) {
     res.body.resume();

@@ -71,6 +71,8 @@ export interface Workload {
   readonly kinds: readonly TargetKind[];
   /** Time limit per run when the default (30 s quick, 150 s full) is too short for its set-up. */
   readonly limitMs?: { readonly quick: number; readonly full: number };
+  /** Runs only when named in --workloads (too slow, or not runnable here, for every run). */
+  readonly optIn?: string;
   /** When set, the workload is listed but skipped with this reason. */
   readonly skipReason?: string;
   run(ctx: WorkloadContext): Promise<WorkloadMeasurement>;
