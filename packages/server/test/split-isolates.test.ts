@@ -26,15 +26,24 @@ const streamCounters = (url: string) => json(url.replace("/v1/stream/", "/v1/met
 const put = (url: string, contentType = "text/plain", body?: string) =>
   fetch(url, { method: "PUT", headers: { "content-type": contentType }, body });
 
-describe("edge and objects in separate isolates", () => {
-  let split: SplitWorkers;
+/**
+ * Split Workers started with `vars` for the enclosing describe (the suites'
+ * projects opened) and stopped after it; the fields are there once beforeAll ran.
+ */
+function splitWorkers(vars: Record<string, string>): SplitWorkers {
+  const split = {} as SplitWorkers;
   beforeAll(async () => {
-    split = await startSplitWorkers({ vars: TEST_VARS, verbose: process.env.DS_VERBOSE === "1" });
+    Object.assign(split, await startSplitWorkers({ vars, verbose: process.env.DS_VERBOSE === "1" }));
     await openSuiteProjects(split.url, TEST_VARS.ADMIN_TOKEN);
   }, 90_000);
   afterAll(async () => {
-    await split?.stop();
+    if (split.stop) await split.stop();
   });
+  return split;
+}
+
+describe("edge and objects in separate isolates", () => {
+  const split = splitWorkers(TEST_VARS);
 
   test("edge A, edge B and the stream's object each run in their own isolate", async () => {
     const name = `split-iso-${Date.now().toString(36)}`;
@@ -199,14 +208,7 @@ describe("edge and objects in separate isolates", () => {
  * runs it against one hot Worker; this is the only other run of the suite.)
  */
 describe("conformance, requests alternating between the edges, every append sealed to R2", () => {
-  let split: SplitWorkers;
-  beforeAll(async () => {
-    split = await startSplitWorkers({ vars: COLD_VARS, verbose: process.env.DS_VERBOSE === "1" });
-    await openSuiteProjects(split.url, TEST_VARS.ADMIN_TOKEN);
-  }, 90_000);
-  afterAll(async () => {
-    await split?.stop();
-  });
+  const split = splitWorkers(COLD_VARS);
 
   runConformanceTests({
     // Read when each test runs, after beforeAll started the Workers.
@@ -219,15 +221,7 @@ describe("conformance, requests alternating between the edges, every append seal
 });
 
 describe("SSE reconnects that land on the other edge", () => {
-  let split: SplitWorkers;
-  beforeAll(async () => {
-    split = await startSplitWorkers({
-      vars: { ...TEST_VARS, SSE_CLOSE_AFTER_MS: String(SSE_RECONNECT_CLOSE_AFTER_MS) },
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await split?.stop();
-  });
+  const split = splitWorkers({ ...TEST_VARS, SSE_CLOSE_AFTER_MS: String(SSE_RECONNECT_CLOSE_AFTER_MS) });
 
   // Each reconnect (and each write) goes to the other edge isolate.
   sseReconnectSuite(() => split.url);
