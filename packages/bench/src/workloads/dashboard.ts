@@ -10,6 +10,9 @@
  *   the next page by cursor, the project summary, an hour of metrics.
  * The row's latency is the first load; the notes carry the API percentiles.
  */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { launchChromium } from "../../../dashboard/test/support/browser.ts";
 import { startStack } from "../../../dashboard/test/support/stack.ts";
 import { summarize, throughput } from "../stats.ts";
@@ -18,7 +21,16 @@ import type { Workload, WorkloadContext, WorkloadMeasurement } from "./types.ts"
 const STREAMS = 10_000;
 const SEED_BATCH = 10_000;
 
+const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../dashboard");
+
+/** Builds the dashboard's assets (dist/), which its wrangler config serves: a fresh checkout has none. */
+function buildDashboard(): void {
+  const r = spawnSync(process.execPath, ["build.mjs"], { cwd: DASHBOARD_DIR, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`dashboard build failed: ${(r.stderr || r.stdout).slice(0, 300)}`);
+}
+
 async function run(ctx: WorkloadContext): Promise<WorkloadMeasurement> {
+  buildDashboard();
   const stack = await startStack();
   try {
     const project = "bench-dash";
