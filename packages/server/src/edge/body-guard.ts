@@ -16,6 +16,14 @@
 import { withTimeout } from "../estuary/bounded.js";
 import { DRAIN_MAX_MS, drainReader } from "./drain.js";
 
+/** Why a body was incomplete: the same words from the guard and from readWhole. */
+const INCOMPLETE = {
+  readFailed: (e: unknown) => `The body could not be read to its end (${String(e)})`,
+  clientGone: "The client went away before the body ended",
+  short: (size: number, declared: number) => `Body ended after ${size} of ${declared} declared bytes`,
+  long: "Body is longer than its Content-Length",
+};
+
 /** A request body wrapped so that an incomplete upload errors instead of ending. */
 export interface GuardedBody {
   readonly body: ReadableStream<Uint8Array> | null;
@@ -64,20 +72,20 @@ export function guardBody(req: Request, declared: number | null, releaseMs = DRA
           r = await read;
         } catch (e) {
           ended = true;
-          return fail(`The body could not be read to its end (${String(e)})`, controller);
+          return fail(INCOMPLETE.readFailed(e), controller);
         } finally {
           inFlight = null;
         }
         if (r.done) {
           ended = true;
-          if (req.signal?.aborted) return fail("The client went away before the body ended", controller);
+          if (req.signal?.aborted) return fail(INCOMPLETE.clientGone, controller);
           if (declared !== null && size !== declared) {
-            return fail(`Body ended after ${size} of ${declared} declared bytes`, controller);
+            return fail(INCOMPLETE.short(size, declared), controller);
           }
           return controller.close();
         }
         size += r.value.byteLength;
-        if (declared !== null && size > declared) return fail("Body is longer than its Content-Length", controller);
+        if (declared !== null && size > declared) return fail(INCOMPLETE.long, controller);
         // (A chunk read for a callee that has returned since is dropped: the rest is being drained.)
         if (!released) controller.enqueue(r.value);
       },
@@ -116,12 +124,11 @@ export async function readWhole(req: Request, declared: number): Promise<{ bytes
   try {
     bytes = new Uint8Array(await req.arrayBuffer());
   } catch (e) {
-    return { problem: `The body could not be read to its end (${String(e)})` };
+    return { problem: INCOMPLETE.readFailed(e) };
   }
-  if (req.signal?.aborted) return { problem: "The client went away before the body ended" };
-  if (bytes.byteLength !== declared) {
-    return { problem: `Body ended after ${bytes.byteLength} of ${declared} declared bytes` };
-  }
+  if (req.signal?.aborted) return { problem: INCOMPLETE.clientGone };
+  if (bytes.byteLength > declared) return { problem: INCOMPLETE.long };
+  if (bytes.byteLength < declared) return { problem: INCOMPLETE.short(bytes.byteLength, declared) };
   return { bytes };
 }
 
