@@ -21,19 +21,22 @@ function random(seed: number): () => number {
   return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
+/** One request of a burst; one that has not answered in 10 s fails as hung (two forks' creates once deadlocked here). */
+const call = (u: string, init: RequestInit) => fetch(u, { ...init, signal: AbortSignal.timeout(10_000) });
+
 function operation(pick: () => number, expiresAt: string): () => Promise<unknown> {
   const name = NAMES[Math.floor(pick() * NAMES.length)]!;
   const other = NAMES[Math.floor(pick() * NAMES.length)]!;
   const text = { "content-type": "text/plain" };
   const ops: (() => Promise<Response>)[] = [
-    () => fetch(url(name), { method: "PUT", headers: text }),
-    () => fetch(url(name), { method: "PUT", headers: text }),
-    () => fetch(url(name), { method: "DELETE" }),
-    () => fetch(url(name), { method: "DELETE" }),
-    () => fetch(url(name), { method: "POST", headers: text, body: "x" }),
-    () => fetch(url(name), { method: "POST", headers: { "stream-closed": "true" } }),
-    () => fetch(url(name), { method: "PUT", headers: { ...text, "stream-expires-at": expiresAt } }),
-    () => fetch(url(name), { method: "PUT", headers: { "stream-forked-from": `/v1/stream/default/${other}` } }),
+    () => call(url(name), { method: "PUT", headers: text }),
+    () => call(url(name), { method: "PUT", headers: text }),
+    () => call(url(name), { method: "DELETE" }),
+    () => call(url(name), { method: "DELETE" }),
+    () => call(url(name), { method: "POST", headers: text, body: "x" }),
+    () => call(url(name), { method: "POST", headers: { "stream-closed": "true" } }),
+    () => call(url(name), { method: "PUT", headers: { ...text, "stream-expires-at": expiresAt } }),
+    () => call(url(name), { method: "PUT", headers: { "stream-forked-from": `/v1/stream/default/${other}` } }),
   ];
   const op = ops[Math.floor(pick() * ops.length)]!;
   return async () => {

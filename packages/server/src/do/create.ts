@@ -6,7 +6,8 @@
 import { failure, type Result } from "../protocol/errors.js";
 import { parseOffset } from "../protocol/offset.js";
 import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
-import { receiveBody } from "./append-body.js";
+import { receiveBody, type ReceivedBody } from "./append-body.js";
+import type { Held } from "./lock.js";
 import { infoOf, storageFull, type StreamHost } from "./host.js";
 import type { StreamMeta } from "./meta.js";
 import type { AttachOk, BodyInput, CreateOk, CreateRequest } from "./rpc-types.js";
@@ -16,8 +17,18 @@ import { NO_RETENTION } from "./retention-policy.js";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
-/** Creates or confirms the stream described by `req`, with an optional initial body. */
-export async function createStream(host: StreamHost, req: CreateRequest, body: BodyInput): Promise<Result<CreateOk>> {
+/**
+ * Creates or confirms the stream described by `req`, with an optional initial
+ * body. Runs under the object's lock (`held`); a fork's calls to its source
+ * run outside it (do/lock.ts), since the source may itself be a create
+ * waiting on this object.
+ */
+export async function createStream(
+  host: StreamHost,
+  req: CreateRequest,
+  body: BodyInput,
+  held: Held,
+): Promise<Result<CreateOk>> {
   const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
   // A fork without a Content-Type takes its source's: its body is split once that is known.
   const json = req.contentType !== null && isJsonType(req.contentType);
@@ -29,26 +40,42 @@ export async function createStream(host: StreamHost, req: CreateRequest, body: B
   if (full) return full;
 
   const instance = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const fork = req.fork;
+  if (!fork) return commit(host, req, instance, received, null);
   const ref = forkRef(instance, req.key);
-  let attach: AttachOk | null = null;
-  if (req.fork) {
-    const r = await attachToSource(host, ref, req.fork, req.contentType);
-    if (!r.ok) return r;
-    attach = r;
-    // Another request may have created this stream while we waited on the source.
+  // Until it commits or is given up, the fork's alarm leaves this intent alone.
+  host.forks.beginAttach(ref);
+  try {
+    const attach = await held.outside(() => attachToSource(host, ref, fork, req.contentType));
+    if (!attach.ok) return attach;
+    // Other requests ran during the call: a stream may have been created here (or created and deleted).
     const raced = host.meta();
-    if (raced) {
-      await abandonIntent(host, ref, req.fork.source);
-      return confirmExisting(raced, req);
-    }
+    const r = raced
+      ? confirmExisting(raced, req)
+      : host.releasePending()
+        ? failure(503, "unavailable", "The previous stream at this path is still being cleaned up; retry shortly")
+        : commit(host, req, instance, received, attach, ref);
+    if (!r.ok || !r.created) await held.outside(() => abandonIntent(host, ref, fork.source));
+    return r;
+  } finally {
+    host.forks.endAttach(ref);
   }
+}
 
+/** Writes the new stream (and its initial messages) in one transaction. */
+function commit(
+  host: StreamHost,
+  req: CreateRequest,
+  instance: string,
+  received: ReceivedBody,
+  attach: AttachOk | null,
+  ref?: string,
+): Result<CreateOk> {
+  const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
+  const json = req.contentType !== null && isJsonType(req.contentType);
   const contentType = req.contentType ?? attach?.contentType ?? DEFAULT_CONTENT_TYPE;
   const initial = isJsonType(contentType) && !json ? received.asJson(limits, true) : received;
-  if (initial.invalid) {
-    if (req.fork) await abandonIntent(host, ref, req.fork.source);
-    return initial.invalid;
-  }
+  if (initial.invalid) return initial.invalid;
   const messages = initial.messages;
   const now = host.now();
   const inherit = attach !== null && req.expiry.ttlSeconds === null && req.expiry.expiresAtMs === null;
@@ -58,8 +85,8 @@ export async function createStream(host: StreamHost, req: CreateRequest, body: B
     instance,
     contentType,
     createdAt: now,
-    ttlSeconds: inherit ? attach!.ttlSeconds : req.expiry.ttlSeconds,
-    expiresAtMs: inherit ? attach!.expiresAtMs : req.expiry.expiresAtMs,
+    ttlSeconds: inherit ? attach.ttlSeconds : req.expiry.ttlSeconds,
+    expiresAtMs: inherit ? attach.expiresAtMs : req.expiry.expiresAtMs,
     lastAccess: now,
     closed: req.closed,
     closedBy: null,
@@ -80,9 +107,9 @@ export async function createStream(host: StreamHost, req: CreateRequest, body: B
     host.saveMeta(meta);
     host.retention.forgetOthers(instance);
     host.retention.setLimits(instance, req.retention ?? NO_RETENTION, attach?.start ?? 0);
-    if (req.fork) host.forks.markAttached(ref);
+    if (ref) host.forks.markAttached(ref);
   });
-  if (req.fork && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);
+  if (ref && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);
   host.scheduleExpiry(meta);
   host.appended(meta, messages.length, received.size);
   return { ok: true, created: true, info: infoOf(meta) };

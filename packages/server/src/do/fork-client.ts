@@ -77,7 +77,8 @@ export async function releaseAbandoned(host: StreamHost): Promise<void> {
       console.error(JSON.stringify({ msg: "fork release failed; will retry", ref: link.ref, error: String(e) }));
     }
   }
-  if (failed) host.alarms.schedule(FORK_INTENTS_JOB, host.now() + RELEASE_RETRY_MS);
+  // A create still attaching may yet give its intent up: look again later.
+  if (failed || host.forks.attachInFlight()) host.alarms.schedule(FORK_INTENTS_JOB, host.now() + RELEASE_RETRY_MS);
 }
 
 async function release(host: StreamHost, ref: string, source: string): Promise<void> {

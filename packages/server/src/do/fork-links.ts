@@ -55,7 +55,24 @@ export function forkRef(instance: string, key: string): string {
 
 /** Both sides of fork references in one StreamDO's SQLite. */
 export class ForkStore {
+  /** References whose create is between its attach call and its commit (in memory: a crash ends them). */
+  private readonly attaching = new Set<string>();
+
   constructor(private readonly sql: Sql) {}
+
+  /** A create is attaching `ref`: not abandoned, whatever its row says, until endAttach. */
+  beginAttach(ref: string): void {
+    this.attaching.add(ref);
+  }
+
+  endAttach(ref: string): void {
+    this.attaching.delete(ref);
+  }
+
+  /** Whether a create is attaching a reference right now. */
+  attachInFlight(): boolean {
+    return this.attaching.size > 0;
+  }
 
   /** Creates the tables if they are missing. */
   ensureSchema(): void {
@@ -149,7 +166,7 @@ export class ForkStore {
 
   /** Intents whose fork never committed: their references must be released. */
   abandoned(): ForkLink[] {
-    return this.links().filter((l) => !l.attached);
+    return this.links().filter((l) => !l.attached && !this.attaching.has(l.ref));
   }
 
   /** Every link (stats, and whether the object may be wiped). */

@@ -64,6 +64,8 @@ export interface StreamHost {
   now(): number;
   /** The live stream's metadata, after expiry has been applied; null when absent. */
   meta(): StreamMeta | null;
+  /** A deleted fork's tombstone waits for its source's release (meta() is null, yet the path is not free). */
+  releasePending(): boolean;
   /** Persists metadata changes made to the object returned by `meta()`. */
   saveMeta(m: StreamMeta): void;
   /**

@@ -16,6 +16,7 @@ import { ForkStore } from "./fork-links.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
 import { faultNamed, Faults } from "./faults.js";
 import { ProducerTurns } from "./producer-turns.js";
+import { Lock, type Held } from "./lock.js";
 import { debugJobs, registerDebugJobs, scheduleDebugJob } from "./debug-jobs.js";
 import {
   acceptFeed,
@@ -126,7 +127,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** When this instance was constructed: tests use it to see hibernation evict the object. */
   private readonly constructedAt = Date.now();
   /** Serialises operations that await between reading and writing metadata. */
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Lock();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -219,7 +220,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** PUT */
   create(req: CreateRequest, body: BodyInput): Promise<Result<CreateOk>> {
     this.served.writes += 1;
-    const op = this.exclusive(async () => {
+    const op = this.exclusive(async (held) => {
       // A fork whose source release is still pending keeps a tombstone; finish
       // the release before a new stream replaces it, or the source's count stays high.
       const raw = this.loadRaw();
@@ -234,7 +235,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
           );
         }
       }
-      return createStream(this, req, body);
+      return createStream(this, req, body, held);
     });
     return this.reported(op, req.key);
   }
@@ -330,7 +331,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
   /** Creates this stream as an estuary session's stream (409 when another stream holds the name). */
   claimSessionStream(key: string): Promise<Result<{ created: boolean }>> {
     this.served.writes += 1;
-    const op = this.exclusive(() => claimSessionStream(this, this.outbox, key)).finally(() => this.catalog.refresh());
+    const op = this.exclusive((held) => claimSessionStream(this, this.outbox, key, held)).finally(() =>
+      this.catalog.refresh(),
+    );
     return this.reported(op, key);
   }
 
@@ -602,6 +605,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return current && !current.pendingRelease ? current : null;
   }
 
+  releasePending(): boolean {
+    return this.loadRaw()?.pendingRelease === true;
+  }
+
   saveMeta(m: StreamMeta): void {
     try {
       this.store.saveMeta(m);
@@ -778,9 +785,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return r;
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
+  private exclusive<T>(fn: (held: Held) => Promise<T>): Promise<T> {
+    return this.lock.run(fn);
   }
 }

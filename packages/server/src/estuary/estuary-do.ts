@@ -19,6 +19,7 @@ import type { ResumeOk } from "./fanout.js";
 import { sessionKey } from "./ids.js";
 import { SessionStore, type Intent, type Session } from "./session-store.js";
 import { viewOf, type SessionView } from "./session-view.js";
+import { Lock } from "../do/lock.js";
 
 /** Who is asking, as the edge authenticated them. */
 export interface Caller {
@@ -58,7 +59,7 @@ const RESUMES_PER_REFRESH = 50;
 /** The per-session Durable Object. */
 export class EstuaryDO extends DurableObject<Env> {
   private readonly store: SessionStore;
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Lock();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -310,9 +311,7 @@ export class EstuaryDO extends DurableObject<Env> {
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
+    return this.lock.run(fn);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { createStream } from "../do/create.js";
 import type { StreamHost } from "../do/host.js";
+import type { Held } from "../do/lock.js";
 import { failure, type Result } from "../protocol/errors.js";
 import type { OutboxStore } from "./outbox-store.js";
 
@@ -13,6 +14,7 @@ export async function claimSessionStream(
   host: StreamHost,
   outbox: Pick<OutboxStore, "isSession" | "markSession">,
   key: string,
+  held: Held,
 ): Promise<Result<{ created: boolean }>> {
   const taken = () =>
     failure(
@@ -30,6 +32,7 @@ export async function claimSessionStream(
       fork: null,
     },
     null,
+    held,
   );
   if (!made.ok) return made.status === 409 || made.status === 410 ? taken() : made;
   if (made.created) {
