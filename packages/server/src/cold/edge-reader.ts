@@ -19,6 +19,7 @@ import { concat } from "../do/store.js";
 import { metrics } from "../live/metrics.js";
 import { headKey, planRead, segmentKey, type SegmentHead } from "./segment-format.js";
 import { loadDescriptor, loadHead, readPlanned, type SegmentBucket } from "./segment-reader.js";
+import { awaitShared, LATE } from "../live/shared-wait.js";
 
 /** A stream whose sealed history the edge may serve. */
 export interface ColdTarget {
@@ -70,7 +71,12 @@ export async function readSealed(t: ColdTarget, req: ReadRequest): Promise<Ok<Re
 async function headOf(t: ColdTarget): Promise<SegmentHead | null> {
   const now = Date.now();
   const hit = heads.get(t.doId);
-  if (hit && hit.until > now) return hit.head;
+  if (hit && hit.until > now) {
+    // Possibly another request's load, still in flight (live/shared-wait.ts).
+    const head = await awaitShared(hit.head);
+    if (head !== LATE) return head;
+    if (heads.get(t.doId) === hit) heads.delete(t.doId);
+  }
   const head = loadHead(t.bucket, headKey(t.doId)).catch(() => null);
   heads.set(t.doId, { until: now + t.headCacheMs, head });
   if (heads.size > HEADS_MAX) heads.delete(heads.keys().next().value!);

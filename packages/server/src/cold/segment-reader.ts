@@ -13,6 +13,7 @@ import {
   type SegmentHead,
   parseHead,
 } from "./segment-format.js";
+import { awaitShared, LATE } from "../live/shared-wait.js";
 
 /** The slice of R2 used for reading. */
 export type SegmentBucket = Pick<R2Bucket, "get" | "head">;
@@ -31,12 +32,15 @@ function forget(key: string, only?: { bytes: number }): void {
 }
 
 /** A segment's descriptor, or null when the object does not exist. */
-export function loadDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
+export async function loadDescriptor(bucket: SegmentBucket, key: string): Promise<SegmentDescriptor | null> {
   const hit = descriptors.get(key);
   if (hit) {
     descriptors.delete(key);
     descriptors.set(key, hit);
-    return hit.d;
+    // Possibly another request's load, still in flight (live/shared-wait.ts).
+    const d = await awaitShared(hit.d);
+    if (d !== LATE) return d;
+    forget(key, hit);
   }
   const loading = fetchDescriptor(bucket, key);
   const entry = { d: loading, bytes: DESCRIPTOR_OVERHEAD };

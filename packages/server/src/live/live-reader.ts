@@ -13,6 +13,7 @@ import { collapsedRead, type EdgeReader, type PieceReader, type Reader } from ".
 import { Feed, type FeedOpener } from "./feed.js";
 import { metrics } from "./metrics.js";
 import { heldReaders } from "./held-readers.js";
+import { awaitShared, LATE } from "./shared-wait.js";
 
 /** What a live reader needs from a StreamDO stub. */
 export type LiveStub = Reader & PieceReader & FeedOpener & { touch(): Promise<void> };
@@ -47,32 +48,17 @@ export interface LiveOptions {
 }
 
 /**
- * How long a request waits for a feed another request is opening. The wait
- * has a timer of its own: a request that awaits only another request's I/O
- * is one the runtime may judge hung and cancel with a 500 (seen under load:
- * a long-poll arriving while another reader's feed was still opening). Past
- * it, the reader goes without the feed (it reads from the object).
+ * The isolate's open feed for the stream, opened in the calling request when
+ * there is none. A feed another request is still opening is waited for with
+ * a timer of this request's (live/shared-wait.ts); past it, the reader goes
+ * without the feed (it reads from the object).
  */
-const OPENING_WAIT_MS = 5_000;
-
-/** `opening` (another request's), or "late" once OPENING_WAIT_MS passed. */
-async function awaitOpening(opening: Promise<Feed | null>): Promise<Feed | null | "late"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), OPENING_WAIT_MS)));
-  try {
-    return await Promise.race([opening, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The isolate's open feed for the stream, opened in the calling request when there is none. */
 export async function ensureFeed(t: LiveTarget, lingerMs: number): Promise<Feed | null> {
   const { key, stub, ctx } = t;
   const existing = feeds.get(key);
   if (existing) {
-    const feed = await awaitOpening(existing);
-    if (feed === "late") return null;
+    const feed = await awaitShared(existing);
+    if (feed === LATE) return null;
     if (feed && feed.state === "open") return feed;
     if (feeds.get(key) !== existing) return ensureFeed(t, lingerMs);
   }

@@ -76,7 +76,13 @@ export async function readAll(url: string, headers: Record<string, string> = {})
   let offset = "-1";
   for (;;) {
     // A bounded wait: a read that never answers fails the test instead of hanging it.
-    const res = await fetch(`${url}?offset=${offset}`, { headers, signal: AbortSignal.timeout(20_000) });
+    const res = await fetch(`${url}?offset=${offset}`, { headers, signal: AbortSignal.timeout(20_000) }).catch(
+      (e: unknown) => {
+        throw new Error(
+          `read ${url}?offset=${offset}: ${(e as Error).name === "TimeoutError" ? "no answer in 20 s" : e}`,
+        );
+      },
+    );
     if (res.status !== 200) throw new Error(`read ${url}: ${res.status} ${await res.text()}`);
     out.push(...((await res.json()) as Envelope[]));
     offset = res.headers.get("stream-next-offset") ?? offset;
