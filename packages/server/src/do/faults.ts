@@ -2,8 +2,8 @@
  * Test-only fault switches of a StreamDO, armed through `/v1/_debug/fault`
  * when DEBUG_ENDPOINTS is "true": each names a point where the next `count`
  * operations fail. They model what a test cannot cause from outside: a reply
- * lost after the other object committed, or a statement failing inside an
- * append's transaction.
+ * lost after the other object committed, a statement failing inside an
+ * append's transaction, or a source that is slow to answer.
  */
 
 /** The fault points. */
@@ -16,7 +16,13 @@ export const FAULTS = [
   "release",
   // An append's transaction throws after the log insert (SQLite rolls it back).
   "append-txn",
+  // This source answers a fork's attach only after SLOW_ATTACH_MS (it does not fail):
+  // longer than the fork's alarm waits before it releases intents it thinks abandoned.
+  "slow-attach",
 ] as const;
+
+/** How long an armed "slow-attach" holds the attach back. */
+export const SLOW_ATTACH_MS = 7_000;
 
 /** One fault point. */
 export type FaultName = (typeof FAULTS)[number];
@@ -28,6 +34,14 @@ export class Faults {
   /** Arms `name` for the next `count` operations. */
   arm(name: FaultName, count: number): void {
     this.left.set(name, count);
+  }
+
+  /** Waits `ms` (and counts down) when `name` is armed. */
+  async delay(name: FaultName, ms: number): Promise<void> {
+    const n = this.left.get(name) ?? 0;
+    if (n <= 0) return;
+    this.left.set(name, n - 1);
+    await new Promise((r) => setTimeout(r, ms));
   }
 
   /** Throws (and counts down) when `name` is armed. */

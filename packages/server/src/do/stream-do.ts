@@ -14,7 +14,7 @@ import { attachFork, detachFork, forkReferences, locateSubOffset, readRange } fr
 import { FORK_INTENTS_JOB, RELEASE_RETRY_MS, releaseAbandoned, releaseSource } from "./fork-client.js";
 import { ForkStore } from "./fork-links.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
-import { faultNamed, Faults } from "./faults.js";
+import { faultNamed, Faults, SLOW_ATTACH_MS } from "./faults.js";
 import { ProducerTurns } from "./producer-turns.js";
 import { Lock, type Held } from "./lock.js";
 import { debugJobs, registerDebugJobs, scheduleDebugJob } from "./debug-jobs.js";
@@ -441,7 +441,10 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
 
   /** A fork attaches to this stream as its source. */
   attachFork(req: AttachRequest): Promise<Result<AttachOk>> {
-    return this.exclusive(() => attachFork(this, req));
+    return this.exclusive(async () => {
+      await this.faults.delay("slow-attach", SLOW_ATTACH_MS);
+      return attachFork(this, req);
+    });
   }
 
   /** A fork of this stream went away (idempotent by its reference). */
