@@ -193,6 +193,33 @@ describe("retention", () => {
 });
 
 describe("live tail", () => {
+  it("pause closes the connection in the click itself: no event can slip in before the page re-renders", async () => {
+    // Every EventSource the page opens, to look at synchronously after the click.
+    await page.addInitScript(() => {
+      const Original = window.EventSource;
+      const opened: EventSource[] = [];
+      (window as unknown as { opened: EventSource[] }).opened = opened;
+      window.EventSource = class extends Original {
+        constructor(url: string | URL, init?: EventSourceInit) {
+          super(url, init);
+          opened.push(this);
+        }
+      };
+    });
+    await open("stream/tail/live?project=default");
+    await page.reload(); // the init script applies from this load on
+    await page.waitForFunction(() =>
+      document.querySelector("[data-testid=tail-state]")?.textContent?.startsWith("live"),
+    );
+    const states = await page.evaluate(() => {
+      document.querySelector<HTMLButtonElement>("button[name=pause]")!.click();
+      return (window as unknown as { opened: EventSource[] }).opened.map((es) => es.readyState);
+    });
+    expect(states.length).toBeGreaterThan(0);
+    expect(states.every((s) => s === 2)).toBe(true); // EventSource.CLOSED
+    await page.click("button[name=pause]"); // resume
+  });
+
   it("shows an append within 1 s, and nothing while paused", async () => {
     await open("stream/tail/live?project=default");
     await page.waitForFunction(() =>

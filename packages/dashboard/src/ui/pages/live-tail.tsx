@@ -10,12 +10,18 @@ export interface LogLine {
   text: string;
 }
 
-/** Subscribes to a stream's SSE from `offset` while `on`; keeps the last MAX_LINES data events. */
+/**
+ * Subscribes to a stream's SSE from `offset` while `on`; keeps the last
+ * MAX_LINES data events. `stop()` closes the connection at once: turning `on`
+ * off closes it only when the effect's cleanup runs, after the next render,
+ * and an event arriving meanwhile would still be shown after a pause.
+ */
 export function useSse(project: string, name: string, on: boolean, from = "now") {
   const [lines, setLines] = useState<LogLine[]>([]);
   const [state, setState] = useState("idle");
   // Where to resume after a pause: the last control event's offset.
   const next = useRef(from);
+  const current = useRef<EventSource | null>(null);
   useEffect(() => {
     next.current = from;
     setLines([]);
@@ -23,6 +29,7 @@ export function useSse(project: string, name: string, on: boolean, from = "now")
   useEffect(() => {
     if (!on || name === "") return;
     const es = new EventSource(sseUrl(project, name, next.current));
+    current.current = es;
     setState("connecting");
     es.onopen = () => setState("live");
     es.onerror = () => setState("reconnecting");
@@ -40,20 +47,31 @@ export function useSse(project: string, name: string, on: boolean, from = "now")
     });
     return () => {
       es.close();
+      if (current.current === es) current.current = null;
       setState("paused");
     };
   }, [project, name, on]);
-  return { lines, state };
+  // A closed EventSource dispatches no further events, so nothing after this shows (and resuming
+  // starts from the last control event seen, which is before anything dropped here).
+  const stop = () => current.current?.close();
+  return { lines, state, stop };
 }
 
 /** The live tail panel. */
 export function LiveTail(props: { project: string; name: string }) {
   const [on, setOn] = useState(true);
-  const { lines, state } = useSse(props.project, props.name, on);
+  const { lines, state, stop } = useSse(props.project, props.name, on);
   return (
     <div class="tail" data-testid="live-tail">
       <div class="toolbar">
-        <button type="button" name="pause" onClick={() => setOn(!on)}>
+        <button
+          type="button"
+          name="pause"
+          onClick={() => {
+            if (on) stop();
+            setOn(!on);
+          }}
+        >
           {on ? "pause" : "resume"}
         </button>
         <span class="muted" data-testid="tail-state">
