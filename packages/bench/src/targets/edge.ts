@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { DIRECT } from "./process.ts";
 import type { Target, TargetSpec } from "./types.ts";
 
 /** Path of the server's counters endpoint (issue 4); override with BENCH_METRICS_PATH. */
@@ -25,7 +26,8 @@ interface LocalWorkerModule {
   startLocalWorker(opts: {
     vars?: Record<string, string>;
     verbose?: boolean;
-  }): Promise<{ url: string; stop(): Promise<void> }>;
+    direct?: boolean;
+  }): Promise<{ url: string; directUrl?: string; stop(): Promise<void> }>;
 }
 
 /** Copies what `wrangler dev` needs (sources, config, the helper) and links node_modules. */
@@ -55,7 +57,7 @@ export function edgeSpec(opts: { catalog?: boolean } = {}): TargetSpec {
     kind: catalog ? "edge" : "baseline",
     description: `packages/server under wrangler dev 4.86 (workerd, local SQLite DOs), ${
       catalog ? "default vars" : 'CATALOG_ENABLED="false" (baseline: no catalog reports, no durable metrics)'
-    }${live ? ", working tree" : ", snapshot of the sources taken at run start"}`,
+    }${live ? ", working tree" : ", snapshot of the sources taken at run start"}${DIRECT ? ", at workerd's socket (dev proxy bypassed)" : ""}`,
     async start(): Promise<Target> {
       const root = live ? SERVER_DIR : snapshot();
       const cleanup = () => {
@@ -68,13 +70,18 @@ export function edgeSpec(opts: { catalog?: boolean } = {}): TargetSpec {
         // The admin token and debug routes only add routes: the catalog workloads seed and list with them.
         const vars = catalog ? EDGE_VARS : { ...EDGE_VARS, CATALOG_ENABLED: "false" };
         // BENCH_EDGE_VERBOSE=1: the Worker's own log (wrangler at info level) on stderr.
-        const worker = await mod.startLocalWorker({ vars, verbose: process.env.BENCH_EDGE_VERBOSE === "1" });
+        const worker = await mod.startLocalWorker({
+          vars,
+          verbose: process.env.BENCH_EDGE_VERBOSE === "1",
+          direct: DIRECT,
+        });
+        const url = worker.directUrl ?? worker.url;
         return {
           id,
           label,
           kind: catalog ? "edge" : "baseline",
-          baseUrl: worker.url,
-          metricsUrl: worker.url + METRICS_PATH,
+          baseUrl: url,
+          metricsUrl: url + METRICS_PATH,
           async stop() {
             await worker.stop();
             cleanup();

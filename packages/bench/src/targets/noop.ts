@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, spawnServer, terminate, waitForOk } from "./process.ts";
+import { DIRECT, freePort, spawnServer, terminate, userWorkerUrl, waitForOk } from "./process.ts";
 import type { Target, TargetSpec } from "./types.ts";
 
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -31,7 +31,7 @@ async function startNoop(): Promise<Shared> {
   args.push(
     "--show-interactive-dev-session=false",
     "--log-level",
-    process.env.BENCH_WRANGLER_LOG_LEVEL ?? "warn",
+    DIRECT ? "debug" : (process.env.BENCH_WRANGLER_LOG_LEVEL ?? "warn"),
   );
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
   const proc = spawnServer("noop", process.execPath, args, { cwd: NOOP_DIR, env });
@@ -42,6 +42,11 @@ async function startNoop(): Promise<Shared> {
   };
   try {
     await waitForOk(`${url}/health`, proc.child, 60_000);
+    if (DIRECT) {
+      const direct = await userWorkerUrl(proc.output);
+      await waitForOk(`${direct}/health`, proc.child, 5_000);
+      return { url: direct, users: 0, stop };
+    }
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}\n--- wrangler output ---\n${proc.output()}`);
@@ -77,7 +82,7 @@ export function noopSpec(mode: NoopMode): TargetSpec {
     id,
     label,
     kind: "ceiling",
-    description,
+    description: DIRECT ? `${description}, at workerd's socket (dev proxy bypassed)` : description,
     async start(): Promise<Target> {
       shared ??= startNoop();
       let s: Shared;

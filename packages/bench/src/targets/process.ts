@@ -79,3 +79,23 @@ export async function waitForOk(url: string, child: ChildProcess, timeoutMs: num
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
+
+/**
+ * BENCH_DIRECT=1: targets under `wrangler dev` are measured at their workerd
+ * socket, past wrangler's dev proxy (a second workerd and a Node hop that
+ * took most of a core under load). Same Worker, same state; only the local
+ * proxy's cost is gone, for the edge and the ceilings alike.
+ */
+export const DIRECT = process.env.BENCH_DIRECT === "1";
+
+/** The Worker's own socket, which wrangler 4.86 names at debug log level ("userWorkerUrl"). */
+export async function userWorkerUrl(output: () => string, timeoutMs = 5_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = /"userWorkerUrl":\{"protocol":"(https?:)","hostname":"([^"]+)","port":"(\d+)"\}/.exec(output());
+    if (m) return `${m[1]}//${m[2]}:${m[3]}`;
+    if (Date.now() > deadline)
+      throw new Error("wrangler dev did not name its Worker's own socket (userWorkerUrl)");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
