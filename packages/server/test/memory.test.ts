@@ -1,20 +1,15 @@
 /**
  * Memory budget (docs/server.md "Memory budget"): each input below runs
- * against the production shape (support/split-workers.ts: the edge Worker
- * and the Durable Objects in separate isolates of one workerd process) while
- * two things are sampled: the heap of the edge's isolate and of the objects'
- * isolate, through workerd's inspector (support/isolate-heap.ts, what
- * Cloudflare's 128 MB per isolate counts), and the process's resident memory
- * (every Worker and the R2 simulator together). Each isolate's peak growth
- * above the level just before the input must stay inside one isolate's
- * budget, the process's growth too, and the stream must keep serving
- * afterwards. The table is printed (docs/benchmarks.md "Memory") — reproduce
- * it with `cd packages/server && pnpm test:memory` (part of `pnpm test`).
+ * against its own local Worker while the workerd process's resident memory is
+ * sampled every ~20 ms; the peak growth above the level just before the input
+ * must stay inside one isolate's budget (although the edge, the object and
+ * the R2 simulator all count here), and the stream must keep serving afterwards.
+ * The table is printed (docs/benchmarks.md "Memory") — reproduce it with
+ * `cd packages/server && pnpm test:memory` (part of `pnpm test`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
 import { measureRss, mib, workerdPid, type Growth } from "./support/rss.js";
-import { IsolateHeaps, type HeapGrowth } from "./support/isolate-heap.js";
-import { SPLIT_NAMES, startSplitWorkers, type SplitWorkers } from "./support/split-workers.js";
 import { openSse } from "./support/sse-client.js";
 import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
 import { publish, readAll, subscribe } from "./support/estuary.js";
@@ -47,32 +42,14 @@ const TAIL_BOUND = ISOLATE_BUDGET + 32 * MiB;
  */
 const FANOUT_BOUND = ISOLATE_BUDGET + 1000 * 128 * 1024;
 
-let split: SplitWorkers;
-/** Every request goes through edge A: one edge isolate holds all of it (and consumes the fan-out queue). */
-let base: string;
+let worker: LocalWorker;
 let pid: number;
-let heaps: IsolateHeaps;
 let n = 0;
-const url = (name: string) => `${base}/v1/stream/mem-${name}-${Date.now().toString(36)}-${++n}`;
-
-/** One input's peaks: the process, edge A's isolate and the objects' isolate. */
-interface Peaks {
-  readonly rss: Growth;
-  readonly edge: HeapGrowth;
-  readonly objects: HeapGrowth;
-}
-const rows: { input: string; peaks: Peaks; note: string }[] = [];
-
-/** Runs `fn` while sampling the process's RSS and both isolates' heaps. */
-async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; peaks: Peaks }> {
-  const { value: inner, rss } = await measureRss(pid, () => heaps.measure(fn));
-  const edge = inner.heaps.get(SPLIT_NAMES.edgeA)!;
-  const objects = inner.heaps.get(SPLIT_NAMES.objects)!;
-  return { value: inner.value, peaks: { rss, edge, objects } };
-}
+const rows: { input: string; rss: Growth; note: string }[] = [];
+const url = (name: string) => `${worker.url}/v1/stream/mem-${name}-${Date.now().toString(36)}-${++n}`;
 
 beforeAll(async () => {
-  split = await startSplitWorkers({
+  worker = await startLocalWorker({
     vars: {
       DEBUG_ENDPOINTS: "true",
       MAX_APPEND_BYTES: String(32 * MiB),
@@ -87,23 +64,18 @@ beforeAll(async () => {
       SEGMENT_MAX_MESSAGES: "8",
     },
   });
-  base = split.edgeA;
-  pid = workerdPid(split.pid);
-  heaps = await IsolateHeaps.open(pid, [SPLIT_NAMES.edgeA, SPLIT_NAMES.objects]);
+  pid = workerdPid(worker.pid);
 }, 90_000);
 
 afterAll(async () => {
   console.log(
     [
-      "| input | whole process (RSS peak) | edge isolate (heap, sampled) | objects' isolate (heap, sampled) | note |",
-      "|---|---|---|---|---|",
-      ...rows.map(
-        (r) =>
-          `| ${r.input} | +${mib(r.peaks.rss.growth)} | +${mib(r.peaks.edge.growth)} | +${mib(r.peaks.objects.growth)} | ${r.note} |`,
-      ),
+      "| input | peak growth | note |",
+      "|---|---|---|",
+      ...rows.map((r) => `| ${r.input} | +${mib(r.rss.growth)} | ${r.note} |`),
     ].join("\n"),
   );
-  await split?.stop();
+  await worker?.stop();
 });
 
 async function create(s: string, contentType: string): Promise<void> {
@@ -148,23 +120,12 @@ async function sseBytesUntilControl(at: string): Promise<number> {
   }
 }
 
-/** Bounds of one input beyond the edge's (always one isolate's budget). */
-interface Bounds {
-  /** The objects' isolate (default: one isolate's budget). */
-  objects?: number;
-  /** The whole process (default: one isolate's budget). */
-  process?: number;
-}
-
-function record(input: string, peaks: Peaks, note = "", bounds: Bounds = {}): void {
-  rows.push({ input, peaks, note });
-  expect(peaks.edge.growth, `${input}, edge isolate: +${mib(peaks.edge.growth)}`).toBeLessThan(ISOLATE_BUDGET);
-  const objects = bounds.objects ?? ISOLATE_BUDGET;
-  expect(peaks.objects.growth, `${input}, objects' isolate: +${mib(peaks.objects.growth)}`).toBeLessThan(objects);
-  // The edge, the objects and the R2 simulator share this workerd process
-  // here, and RSS counts garbage not yet collected: held to one isolate's budget too.
-  const process = bounds.process ?? ISOLATE_BUDGET;
-  expect(peaks.rss.growth, `${input}, process: +${mib(peaks.rss.growth)}`).toBeLessThan(process);
+function record(input: string, rss: Growth, note = "", bound = ISOLATE_BUDGET): void {
+  rows.push({ input, rss, note });
+  // Whole-process growth (the edge, the object and the R2 simulator share this
+  // workerd process here, and RSS counts garbage not yet collected), held to
+  // one isolate's budget.
+  expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(bound);
 }
 
 describe("memory budget", () => {
@@ -181,16 +142,16 @@ describe("memory budget", () => {
     // Backoff, not a retry per append or every 2 s.
     expect(during.seals.attempts).toBeLessThanOrEqual(6);
     expect((await debug("fail-seals", "?count=0")).status).toBe(200);
-    const { value, peaks } = await measure(() => forceRotate(s, "resume"));
+    const { value, rss } = await measureRss(pid, () => forceRotate(s, "resume"));
     expect(value.crashed).toBe(false);
     const after = await stats(s);
     // One threshold-sized segment at a time, never the whole 32 MiB backlog.
     expect(after.segments).toBe(4);
     record(
       "seal of a 32 MiB backlog after an R2 outage (8 MiB segments, 5 MiB parts)",
-      peaks,
+      rss,
       `${after.segments} segments`,
-      { process: SEAL_BOUND },
+      SEAL_BOUND,
     );
     const { bodies } = await readToEnd(s);
     const all = new Uint8Array(bodies.reduce((k, b) => k + b.length, 0));
@@ -209,9 +170,9 @@ describe("memory budget", () => {
     const s = url("bin");
     await create(s, "application/octet-stream");
     const body = new Uint8Array(32 * MiB).map((_, i) => i & 0xff);
-    const { value, peaks } = await measure(() => post(s, "application/octet-stream", body));
+    const { value, rss } = await measureRss(pid, () => post(s, "application/octet-stream", body));
     expect(value.status).toBe(204);
-    record("one 32 MiB binary append", peaks);
+    record("one 32 MiB binary append", rss);
     await stillServes(s, "application/octet-stream", "ok");
   }, 60_000);
 
@@ -221,13 +182,13 @@ describe("memory budget", () => {
   test("one 24 MiB JSON message", async () => {
     jsonStream = url("json");
     await create(jsonStream, "application/json");
-    const { value, peaks } = await measure(() => post(jsonStream, "application/json", big));
+    const { value, rss } = await measureRss(pid, () => post(jsonStream, "application/json", big));
     expect(value.status).toBe(204);
-    record("one 24 MiB JSON message", peaks);
+    record("one 24 MiB JSON message", rss);
   }, 60_000);
 
   test("reading it back, catch-up + SSE at once", async () => {
-    const { peaks } = await measure(async () => {
+    const { rss } = await measureRss(pid, async () => {
       const [catchUp, sse] = await Promise.all([
         fetch(`${jsonStream}?offset=-1`).then((r) => r.text()),
         sseBytesUntilControl(`${jsonStream}?offset=-1&live=sse`),
@@ -236,9 +197,7 @@ describe("memory budget", () => {
       expect(sse).toBeGreaterThan(big.length);
     });
     // Read back in MAX_READ_BYTES pieces, never one RPC value (test/large-message.test.ts).
-    // Both isolates work at once here (the object serves the pieces, the edge streams them out
-    // twice), so the process holds two isolates' budgets; each isolate is held to its own.
-    record("reading it back, catch-up + SSE at once", peaks, "", { process: 2 * ISOLATE_BUDGET });
+    record("reading it back, catch-up + SSE at once", rss);
     await stillServes(jsonStream, "application/json", `{"after":1}`);
   }, 120_000);
 
@@ -246,8 +205,8 @@ describe("memory budget", () => {
     const s = url("array");
     await create(s, "application/json");
     const body = `[${"1,".repeat(MiB - 1)}1]`;
-    const { value, peaks } = await measure(() => post(s, "application/json", body));
-    record("one 2 MiB JSON array of 1M one-character elements", peaks, `status ${value.status}`);
+    const { value, rss } = await measureRss(pid, () => post(s, "application/json", body));
+    record("one 2 MiB JSON array of 1M one-character elements", rss, `status ${value.status}`);
     await stillServes(s, "application/json", `{"after":1}`);
   }, 120_000);
 
@@ -255,7 +214,7 @@ describe("memory budget", () => {
     const streams = Array.from({ length: 200 }, (_, i) => url(`tail${i}`));
     // The 200 objects themselves: under wrangler dev they share the process
     // with the edge; on Cloudflare each runs in its own isolate.
-    const objects = await measure(() =>
+    const objects = await measureRss(pid, () =>
       pool(streams, 16, async (s) => {
         await create(s, "application/json");
         expect((await post(s, "application/json", `{"warm":1}`)).status).toBe(204);
@@ -263,10 +222,10 @@ describe("memory budget", () => {
     );
     rows.push({
       input: "200 stream objects created (one append each)",
-      peaks: objects.peaks,
+      rss: objects.rss,
       note: "the objects, not the edge: each its own isolate on Cloudflare; not held to one isolate's budget",
     });
-    const { peaks } = await measure(async () => {
+    const { rss } = await measureRss(pid, async () => {
       const readers = await Promise.all(streams.map((s) => openSse(`${s}?offset=-1&live=sse`)));
       const msg = JSON.stringify({ pad: "p".repeat(4000) });
       for (let round = 0; round < 5; round++) {
@@ -280,10 +239,7 @@ describe("memory budget", () => {
       for (const r of readers) r.close();
       expect(readers.map(seen).filter((k) => k < 5)).toEqual([]);
     });
-    record("one isolate tailing 200 busy streams (200 SSE readers, 5 × 4 KB appends each)", peaks, "", {
-      objects: TAIL_BOUND,
-      process: TAIL_BOUND,
-    });
+    record("one isolate tailing 200 busy streams (200 SSE readers, 5 × 4 KB appends each)", rss, "", TAIL_BOUND);
     await stillServes(streams[0]!, "application/json", `{"after":1}`);
   }, 120_000);
 
@@ -293,28 +249,27 @@ describe("memory budget", () => {
     await create(source, "application/json");
     const sessions = Array.from({ length: 1000 }, (_, i) => `${name}-s${i}`);
     // 2,000 objects (a session object and its stream each): on Cloudflare, each its own isolate.
-    const objects = await measure(() => pool(sessions, 16, async (id) => void (await subscribe(base, name, id))));
+    const objects = await measureRss(pid, () =>
+      pool(sessions, 16, async (id) => void (await subscribe(worker.url, name, id))),
+    );
     rows.push({
       input: "1,000 estuary sessions subscribed to one source",
-      peaks: objects.peaks,
+      rss: objects.rss,
       note: "2,000 objects, not one isolate: not held to one isolate's budget",
     });
-    const counters = `${base}/v1/metrics/stream/default/${name}`;
+    const counters = `${worker.url}/v1/metrics/stream/default/${name}`;
     const appends = async () =>
       ((await (await fetch(counters)).json()) as { fanout: { appends: number } }).fanout.appends;
-    const { peaks } = await measure(async () => {
+    const { rss } = await measureRss(pid, async () => {
       for (let i = 0; i < 5; i++) await publish(source, { i, pad: "p".repeat(4000) });
       // Every session append counted by the source (so committed), through the queue in packed messages.
       const deadline = Date.now() + 60_000;
       while ((await appends()) < 5000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       expect(await appends()).toBe(5000);
     });
-    record("a 1,000-session fan-out (5 × 4 KB publishes, 5,000 session appends)", peaks, "", {
-      objects: FANOUT_BOUND,
-      process: FANOUT_BOUND,
-    });
+    record("a 1,000-session fan-out (5 × 4 KB publishes, 5,000 session appends)", rss, "", FANOUT_BOUND);
     // Any session holds the five messages, in order.
-    const got = await readAll(`${base}/v1/stream/${sessions[999]}`);
+    const got = await readAll(`${worker.url}/v1/stream/${sessions[999]}`);
     expect(got.map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4]);
     await stillServes(source, "application/json", `{"after":1}`);
   }, 180_000);

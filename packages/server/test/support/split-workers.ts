@@ -37,8 +37,6 @@ export interface SplitWorkers {
   readonly edgeA: string;
   /** Always edge B. */
   readonly edgeB: string;
-  /** wrangler's process id (it leads the process group that holds workerd). */
-  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -124,13 +122,7 @@ export async function startSplitWorkers(opts: SplitOptions = {}): Promise<SplitW
       if (!/Address already in use/.test((e as Error).message) || attempt >= 3) throw e;
       continue;
     }
-    const split = {
-      url: worker.url,
-      edgeA: `${worker.url}/~a`,
-      edgeB: `${worker.url}/~b`,
-      pid: worker.pid,
-      stop: () => worker.stop(),
-    };
+    const split = { url: worker.url, edgeA: `${worker.url}/~a`, edgeB: `${worker.url}/~b`, stop: () => worker.stop() };
     for (const edge of [split.edgeA, split.edgeB]) {
       const res = await fetch(`${edge}/health`);
       if (!res.ok) {
