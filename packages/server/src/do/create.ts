@@ -3,7 +3,7 @@
  * configuration (409). Forks attach to their source first, which validates
  * the fork point and records the reference (fork-client.ts).
  */
-import { failure, type Result } from "../protocol/errors.js";
+import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { parseOffset } from "../protocol/offset.js";
 import { isFailure, isJsonType, mediaTypeEssence } from "../protocol/parse.js";
 import { receiveBody, type ReceivedBody } from "./append-body.js";
@@ -17,6 +17,13 @@ import { NO_RETENTION } from "./retention-policy.js";
 
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
+/** 503 while a deleted fork's tombstone still waits for its source's release. */
+export function stillCleaningUp(): Failure {
+  return failure(503, "unavailable", "The previous stream at this path is still being cleaned up; retry shortly");
+}
+
+const limitsOf = (host: StreamHost) => ({ maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages });
+
 /**
  * Creates or confirms the stream described by `req`, with an optional initial
  * body. Runs under the object's lock (`held`); a fork's calls to its source
@@ -29,7 +36,7 @@ export async function createStream(
   body: BodyInput,
   held: Held,
 ): Promise<Result<CreateOk>> {
-  const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
+  const limits = limitsOf(host);
   // A fork without a Content-Type takes its source's: its body is split once that is known.
   const json = req.contentType !== null && isJsonType(req.contentType);
   const received = await receiveBody(body, limits, json, true, host.bodyGate);
@@ -53,8 +60,8 @@ export async function createStream(
     const r = raced
       ? confirmExisting(raced, req)
       : host.releasePending()
-        ? failure(503, "unavailable", "The previous stream at this path is still being cleaned up; retry shortly")
-        : commit(host, req, instance, received, attach, ref);
+        ? stillCleaningUp()
+        : commit(host, req, instance, received, attach);
     if (!r.ok || !r.created) await held.outside(() => abandonIntent(host, ref, fork.source));
     return r;
   } finally {
@@ -69,9 +76,8 @@ function commit(
   instance: string,
   received: ReceivedBody,
   attach: AttachOk | null,
-  ref?: string,
 ): Result<CreateOk> {
-  const limits = { maxBytes: host.maxAppendBytes, maxMessages: host.maxAppendMessages };
+  const limits = limitsOf(host);
   const json = req.contentType !== null && isJsonType(req.contentType);
   const contentType = req.contentType ?? attach?.contentType ?? DEFAULT_CONTENT_TYPE;
   const initial = isJsonType(contentType) && !json ? received.asJson(limits, true) : received;
@@ -107,9 +113,9 @@ function commit(
     host.saveMeta(meta);
     host.retention.forgetOthers(instance);
     host.retention.setLimits(instance, req.retention ?? NO_RETENTION, attach?.start ?? 0);
-    if (ref) host.forks.markAttached(ref);
+    if (attach) host.forks.markAttached(forkRef(instance, req.key));
   });
-  if (ref && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);
+  if (attach && host.forks.abandoned().length === 0) host.alarms.cancel(FORK_INTENTS_JOB);
   host.scheduleExpiry(meta);
   host.appended(meta, messages.length, received.size);
   return { ok: true, created: true, info: infoOf(meta) };

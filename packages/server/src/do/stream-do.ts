@@ -9,7 +9,7 @@ import { readConfig, type Env } from "../env.js";
 import { failure, type Failure, type Result } from "../protocol/errors.js";
 import { appendToStream } from "./append.js";
 import { BodyGate } from "./append-body.js";
-import { createStream } from "./create.js";
+import { createStream, stillCleaningUp } from "./create.js";
 import { attachFork, detachFork, forkReferences, locateSubOffset, readRange } from "./fork-source.js";
 import { FORK_INTENTS_JOB, RELEASE_RETRY_MS, releaseAbandoned, releaseSource } from "./fork-client.js";
 import { ForkStore } from "./fork-links.js";
@@ -228,11 +228,7 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
         await this.destroy(raw);
         if (this.loadRaw()?.pendingRelease) {
           await discardBody(body);
-          return failure(
-            503,
-            "unavailable",
-            "The previous stream at this path is still being cleaned up; retry shortly",
-          );
+          return stillCleaningUp();
         }
       }
       return createStream(this, req, body, held);
