@@ -10,11 +10,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
 import { measureRss, mib, workerdPid, type Growth } from "./support/rss.js";
-import { openSse } from "./support/sse-client.js";
 import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
 import { publish, readAll, subscribe } from "./support/estuary.js";
+import {
+  binaryAppend,
+  create,
+  jsonArray,
+  largeJson,
+  MiB,
+  post,
+  stillServes,
+  tail200,
+  type InputKind,
+  type Measure,
+} from "./support/memory-inputs.js";
 
-const MiB = 1024 * 1024;
 /** The budget per isolate (an edge's or an object's) beyond the runtime's baseline (docs/server.md). */
 const ISOLATE_BUDGET = 64 * MiB;
 /**
@@ -78,48 +88,6 @@ afterAll(async () => {
   await worker?.stop();
 });
 
-async function create(s: string, contentType: string): Promise<void> {
-  expect((await fetch(s, { method: "PUT", headers: { "content-type": contentType } })).status).toBe(201);
-}
-
-async function post(s: string, contentType: string, body: BodyInit): Promise<Response> {
-  const res = await fetch(s, { method: "POST", headers: { "content-type": contentType }, body });
-  await res.arrayBuffer();
-  return res;
-}
-
-/** After an input: the object still appends and reads. */
-async function stillServes(s: string, contentType: string, body: string): Promise<void> {
-  const before = await fetch(`${s}?offset=now`);
-  const at = before.headers.get("stream-next-offset")!;
-  await before.arrayBuffer();
-  expect((await post(s, contentType, body)).status).toBe(204);
-  const res = await fetch(`${s}?offset=${at}`);
-  expect(res.status).toBe(200);
-  expect(await res.text()).toBe(contentType === "application/json" ? `[${body}]` : body);
-}
-
-/** Reads an SSE response raw until its first control event; returns the bytes received. */
-async function sseBytesUntilControl(at: string): Promise<number> {
-  const ctl = new AbortController();
-  const res = await fetch(at, { signal: ctl.signal, headers: { accept: "text/event-stream" } });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let bytes = 0;
-  let recent = "";
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return bytes;
-      bytes += value.length;
-      recent = (recent + dec.decode(value, { stream: true })).slice(-4096);
-      if (recent.includes("event: control")) return bytes;
-    }
-  } finally {
-    ctl.abort();
-  }
-}
-
 function record(input: string, rss: Growth, note = "", bound = ISOLATE_BUDGET): void {
   rows.push({ input, rss, note });
   // Whole-process growth (the edge, the object and the R2 simulator share this
@@ -127,6 +95,21 @@ function record(input: string, rss: Growth, note = "", bound = ISOLATE_BUDGET): 
   // one isolate's budget.
   expect(rss.growth, `${input}: +${mib(rss.growth)}`).toBeLessThan(bound);
 }
+
+/** The shared inputs' measurement (support/memory-inputs.ts): this process's growth, held to the kind's bound. */
+const measure: Measure = async (input, kind: InputKind, fn) => {
+  const { value, rss } = await measureRss(pid, fn);
+  if (kind === "objects") {
+    rows.push({
+      input,
+      rss,
+      note: "the objects, not the edge: each its own isolate on Cloudflare; not held to one isolate's budget",
+    });
+  } else {
+    record(input, rss, "", kind === "tail" ? TAIL_BOUND : ISOLATE_BUDGET);
+  }
+  return value;
+};
 
 describe("memory budget", () => {
   test("a seal after R2 failed long enough to build a backlog of several segments", async () => {
@@ -166,82 +149,17 @@ describe("memory budget", () => {
     await stillServes(s, "application/octet-stream", "ok");
   }, 120_000);
 
-  test("one 32 MiB binary append", async () => {
-    const s = url("bin");
-    await create(s, "application/octet-stream");
-    const body = new Uint8Array(32 * MiB).map((_, i) => i & 0xff);
-    const { value, rss } = await measureRss(pid, () => post(s, "application/octet-stream", body));
-    expect(value.status).toBe(204);
-    record("one 32 MiB binary append", rss);
-    await stillServes(s, "application/octet-stream", "ok");
-  }, 60_000);
+  test("one 32 MiB binary append", () => binaryAppend(url("bin"), measure), 60_000);
 
-  const big = `{"blob":"${"j".repeat(24 * MiB - 12)}"}`;
-  let jsonStream = "";
+  test(
+    "one 24 MiB JSON message, read back with catch-up + SSE at once",
+    () => largeJson(url("json"), measure),
+    180_000,
+  );
 
-  test("one 24 MiB JSON message", async () => {
-    jsonStream = url("json");
-    await create(jsonStream, "application/json");
-    const { value, rss } = await measureRss(pid, () => post(jsonStream, "application/json", big));
-    expect(value.status).toBe(204);
-    record("one 24 MiB JSON message", rss);
-  }, 60_000);
+  test("one 2 MiB JSON array of 1M one-character elements", () => jsonArray(url("array"), measure), 120_000);
 
-  test("reading it back, catch-up + SSE at once", async () => {
-    const { rss } = await measureRss(pid, async () => {
-      const [catchUp, sse] = await Promise.all([
-        fetch(`${jsonStream}?offset=-1`).then((r) => r.text()),
-        sseBytesUntilControl(`${jsonStream}?offset=-1&live=sse`),
-      ]);
-      expect(catchUp.length).toBe(big.length + 2);
-      expect(sse).toBeGreaterThan(big.length);
-    });
-    // Read back in MAX_READ_BYTES pieces, never one RPC value (test/large-message.test.ts).
-    record("reading it back, catch-up + SSE at once", rss);
-    await stillServes(jsonStream, "application/json", `{"after":1}`);
-  }, 120_000);
-
-  test("one 2 MiB JSON array of 1M one-character elements", async () => {
-    const s = url("array");
-    await create(s, "application/json");
-    const body = `[${"1,".repeat(MiB - 1)}1]`;
-    const { value, rss } = await measureRss(pid, () => post(s, "application/json", body));
-    record("one 2 MiB JSON array of 1M one-character elements", rss, `status ${value.status}`);
-    await stillServes(s, "application/json", `{"after":1}`);
-  }, 120_000);
-
-  test("one isolate tailing 200 busy streams", async () => {
-    const streams = Array.from({ length: 200 }, (_, i) => url(`tail${i}`));
-    // The 200 objects themselves: under wrangler dev they share the process
-    // with the edge; on Cloudflare each runs in its own isolate.
-    const objects = await measureRss(pid, () =>
-      pool(streams, 16, async (s) => {
-        await create(s, "application/json");
-        expect((await post(s, "application/json", `{"warm":1}`)).status).toBe(204);
-      }),
-    );
-    rows.push({
-      input: "200 stream objects created (one append each)",
-      rss: objects.rss,
-      note: "the objects, not the edge: each its own isolate on Cloudflare; not held to one isolate's budget",
-    });
-    const { rss } = await measureRss(pid, async () => {
-      const readers = await Promise.all(streams.map((s) => openSse(`${s}?offset=-1&live=sse`)));
-      const msg = JSON.stringify({ pad: "p".repeat(4000) });
-      for (let round = 0; round < 5; round++) {
-        await pool(streams, 16, async (s) => {
-          expect((await post(s, "application/json", msg)).status).toBe(204);
-        });
-      }
-      const deadline = Date.now() + 30_000;
-      const seen = (r: { text(): string }) => r.text().split('"pad"').length - 1;
-      while (readers.some((r) => seen(r) < 5) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      for (const r of readers) r.close();
-      expect(readers.map(seen).filter((k) => k < 5)).toEqual([]);
-    });
-    record("one isolate tailing 200 busy streams (200 SSE readers, 5 × 4 KB appends each)", rss, "", TAIL_BOUND);
-    await stillServes(streams[0]!, "application/json", `{"after":1}`);
-  }, 120_000);
+  test("one isolate tailing 200 busy streams", () => tail200((i) => url(`tail${i}`), measure), 120_000);
 
   test("a 1,000-session fan-out", async () => {
     const source = url("fan-src");

@@ -92,7 +92,7 @@ export interface ReadOk {
   readonly eof: boolean;
   /**
    * Set when `data` is only the start of one JSON message larger than a read:
-   * the rest, read with `readPiece` in bounded pieces (never one RPC value).
+   * the rest, read with `readRest` as a stream of bounded pieces (never one RPC value).
    */
   readonly rest?: ReadRest;
 }
@@ -148,7 +148,7 @@ export interface ReadRest {
   readonly to: number;
 }
 
-/** One bounded piece of a large message: raw bytes [from, to) of the stream `instance`. */
+/** The rest of a large message: raw bytes [from, to) of the stream `instance`. */
 export interface PieceRequest {
   readonly instance: string;
   readonly from: number;
@@ -158,4 +158,15 @@ export interface PieceRequest {
 /** A piece: the bytes from `PieceRequest.from`, at most MAX_READ_BYTES, never past its `to`. */
 export interface PieceOk {
   readonly data: Uint8Array;
+}
+
+/**
+ * The rest of a large message as one byte stream, which the StreamDO fills one
+ * piece (PieceOk) at a time as the reader takes it. A stream, not an RPC per
+ * piece: an isolate kept the bytes of RPC results it received alive past
+ * garbage collection (docs/server.md "Memory budget"), bytes through a stream
+ * it does not.
+ */
+export interface RestOk {
+  readonly body: ReadableStream<Uint8Array>;
 }

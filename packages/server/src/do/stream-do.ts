@@ -29,7 +29,7 @@ import {
 import { infoOf, type AppendedBatch, type SourceApi, type StreamHost } from "./host.js";
 import { expiryTime, isExpired, type StreamMeta } from "./meta.js";
 import { readStream } from "./read.js";
-import { readPiece } from "./read-piece.js";
+import { readRest } from "./read-piece.js";
 import {
   discardBody,
   type AppendOk,
@@ -41,11 +41,11 @@ import {
   type CreateRequest,
   type DetachRequest,
   type HeadOk,
-  type PieceOk,
   type PieceRequest,
   type RangeOk,
   type ReadOk,
   type ReadRequest,
+  type RestOk,
 } from "./rpc-types.js";
 import { CountingSql, type SqlTotals } from "./sql-counter.js";
 import { StreamStore } from "./store.js";
@@ -248,10 +248,9 @@ export class StreamDO extends DurableObject<Env> implements StreamHost {
     return readStream(this, req);
   }
 
-  /** One bounded piece of a large JSON message (ReadOk.rest). */
-  readPiece(req: PieceRequest): Promise<Result<PieceOk>> {
-    this.served.reads += 1;
-    return readPiece(this, req);
+  /** The rest of a large JSON message (ReadOk.rest), as a stream of bounded pieces; each piece counts as a read. */
+  readRest(req: PieceRequest): Promise<Result<RestOk>> {
+    return readRest(this, req, () => (this.served.reads += 1));
   }
 
   /** Refreshes a sliding TTL for live readers served from an edge feed. */

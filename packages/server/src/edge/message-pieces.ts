@@ -1,24 +1,39 @@
 /**
  * A JSON message larger than a read reaches the edge as its first piece plus
- * a `rest` range (ReadOk.rest); the edge reads the rest from the StreamDO one
- * bounded piece (MAX_READ_BYTES) at a time while it writes the response, so
- * no RPC value, and no isolate, holds the whole message.
+ * a `rest` range (ReadOk.rest); the edge reads the rest from the StreamDO as
+ * one byte stream, which the object fills one bounded piece (MAX_READ_BYTES)
+ * at a time while the edge writes the response, so no RPC value, and no
+ * isolate, holds the whole message.
  */
 import type { ReadOk } from "../do/rpc-types.js";
 import type { PieceReader } from "../live/collapse.js";
 import { SseDataLines } from "../protocol/sse-lines.js";
 
-/** The bytes of `r` after its first piece, one piece per call; throws when a piece cannot be read. */
+/**
+ * The bytes of `r` after its first piece, as the StreamDO's stream gives them
+ * (one bounded piece at a time); throws when the rest cannot be read whole.
+ */
 export async function* restOf(stub: PieceReader, r: ReadOk): AsyncGenerator<Uint8Array> {
   const rest = r.rest;
   if (!rest) return;
-  let from = rest.from;
-  while (from < rest.to) {
-    const piece = await stub.readPiece({ instance: r.info.instance, from, to: rest.to });
-    if (!piece.ok) throw new Error(`large message piece at ${from}: ${piece.status} ${piece.code}`);
-    yield piece.data;
-    from += piece.data.length;
+  const opened = await stub.readRest({ instance: r.info.instance, from: rest.from, to: rest.to });
+  if (!opened.ok) throw new Error(`large message at ${rest.from}: ${opened.status} ${opened.code}`);
+  const reader = opened.body.getReader();
+  let at = rest.from;
+  let ended = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      at += value.length;
+      yield value;
+    }
+    ended = true;
+  } finally {
+    // A reader that stops early (the client went away) lets the object stop reading.
+    if (!ended) await reader.cancel().catch(() => undefined);
   }
+  if (at !== rest.to) throw new Error(`large message at ${rest.from}: its stream ended at ${at} of ${rest.to}`);
 }
 
 const OPEN = new Uint8Array([0x5b]);

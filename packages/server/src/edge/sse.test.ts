@@ -118,7 +118,7 @@ function fakeStream(contentType: string, snapshots: { bytes: Uint8Array; closed:
       };
       return Promise.resolve({ ok: true as const, ...r });
     },
-    readPiece: () => Promise.reject(new Error("no large messages here")),
+    readRest: () => Promise.reject(new Error("no large messages here")),
   };
   return { key: `fake-${++streams}`, stub, ctx: { waitUntil: () => undefined } };
 }

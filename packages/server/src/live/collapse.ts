@@ -3,7 +3,7 @@
  * StreamDO request per isolate. Only plain data crosses requests; each waiter
  * keeps its own request alive with its own timer while it waits.
  */
-import type { PieceOk, PieceRequest, ReadOk, ReadRequest } from "../do/rpc-types.js";
+import type { PieceRequest, ReadOk, ReadRequest, RestOk } from "../do/rpc-types.js";
 import { failure, type Ok, type Result } from "../protocol/errors.js";
 import type { OffsetQuery } from "../protocol/offset.js";
 import { formatOffset } from "../protocol/offset.js";
@@ -14,9 +14,9 @@ export interface Reader {
   read(req: ReadRequest): Promise<Result<ReadOk>>;
 }
 
-/** The piece-read call of a StreamDO stub (the rest of a large JSON message, ReadOk.rest). */
+/** The call of a StreamDO stub that reads the rest of a large JSON message (ReadOk.rest). */
 export interface PieceReader {
-  readPiece(req: PieceRequest): Promise<Result<PieceOk>>;
+  readRest(req: PieceRequest): Promise<Result<RestOk>>;
 }
 
 /** Answers a read without the StreamDO when it can (sealed history); null when it cannot. */

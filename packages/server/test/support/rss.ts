@@ -42,19 +42,31 @@ export interface Growth {
 
 /** Runs `fn` while sampling the process's RSS every ~20 ms; returns `fn`'s value and the peak growth. */
 export async function measureRss<T>(pid: number, fn: () => Promise<T>): Promise<{ value: T; rss: Growth }> {
-  const before = rssBytes(pid);
-  let peak = before;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssBytes(pid));
-    } catch {
-      // sampled while exiting
-    }
-  }, 20);
+  const { value, rss } = await measureRssOf([pid], fn);
+  return { value, rss: rss[0]! };
+}
+
+/** {@link measureRss} for several processes at once (one growth per pid, in order). */
+export async function measureRssOf<T>(
+  pids: readonly number[],
+  fn: () => Promise<T>,
+): Promise<{ value: T; rss: Growth[] }> {
+  const before = pids.map(rssBytes);
+  const peak = [...before];
+  const sample = () => {
+    pids.forEach((pid, i) => {
+      try {
+        peak[i] = Math.max(peak[i]!, rssBytes(pid));
+      } catch {
+        // sampled while exiting
+      }
+    });
+  };
+  const timer = setInterval(sample, 20);
   try {
     const value = await fn();
-    peak = Math.max(peak, rssBytes(pid));
-    return { value, rss: { before, peak, growth: peak - before } };
+    sample();
+    return { value, rss: pids.map((_, i) => ({ before: before[i]!, peak: peak[i]!, growth: peak[i]! - before[i]! })) };
   } finally {
     clearInterval(timer);
   }

@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SERVER_DIR, startWrangler, type LocalWorker } from "./local-worker.js";
+import { workerdPid } from "./rss.js";
 
 /** Worker names in the split shape. */
 export const SPLIT_NAMES = {
@@ -37,6 +38,8 @@ export interface SplitWorkers {
   readonly edgeA: string;
   /** Always edge B. */
   readonly edgeB: string;
+  /** wrangler's process (its group holds the one workerd running all four Workers). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -122,7 +125,13 @@ export async function startSplitWorkers(opts: SplitOptions = {}): Promise<SplitW
       if (!/Address already in use/.test((e as Error).message) || attempt >= 3) throw e;
       continue;
     }
-    const split = { url: worker.url, edgeA: `${worker.url}/~a`, edgeB: `${worker.url}/~b`, stop: () => worker.stop() };
+    const split = {
+      url: worker.url,
+      edgeA: `${worker.url}/~a`,
+      edgeB: `${worker.url}/~b`,
+      pid: worker.pid,
+      stop: () => worker.stop(),
+    };
     for (const edge of [split.edgeA, split.edgeB]) {
       const res = await fetch(`${edge}/health`);
       if (!res.ok) {
@@ -131,5 +140,68 @@ export async function startSplitWorkers(opts: SplitOptions = {}): Promise<SplitW
       }
     }
     return split;
+  }
+}
+
+/**
+ * The edge and the objects in two `wrangler dev` processes (two workerd
+ * processes), the edge's bindings reaching the objects through a private dev
+ * registry: each process's resident memory is then one side's alone, which the
+ * memory test measures (test/memory-split.test.ts). The price is what the
+ * one-process shape above avoids: each process keeps its own local R2, KV and
+ * queue, so the edge's R2 bucket is empty (it must only read hot data) and the
+ * objects Worker consumes its own FANOUT queue.
+ */
+export interface SplitProcesses {
+  /** The edge Worker. */
+  readonly url: string;
+  /** The objects Worker's own port (the same code: it serves HTTP too). */
+  readonly objectsUrl: string;
+  /** The workerd process running the edge, and the one running the objects. */
+  readonly edgePid: number;
+  readonly objectsPid: number;
+  stop(): Promise<void>;
+}
+
+export async function startSplitProcesses(opts: SplitOptions = {}): Promise<SplitProcesses> {
+  const vars = { DEFAULT_PROJECT_OPEN: "true", ...opts.vars };
+  const configs = splitConfigs(vars);
+  const base = readBaseConfig();
+  const dir = mkdtempSync(join(tmpdir(), "ds-split2-"));
+  const env = { WRANGLER_REGISTRY_PATH: join(dir, "registry") };
+  const files = {
+    objects: join(dir, "objects.json"),
+    edge: join(dir, "edge.json"),
+  };
+  writeFileSync(files.objects, JSON.stringify({ ...configs.objects, queues: base.queues }, null, 2));
+  writeFileSync(files.edge, JSON.stringify(configs.edgeB, null, 2));
+  const start = async (config: string, state: string): Promise<LocalWorker> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startWrangler(["-c", config], { verbose: opts.verbose, persistTo: join(dir, state), env });
+      } catch (e) {
+        if (!/Address already in use/.test((e as Error).message) || attempt >= 3) throw e;
+      }
+    }
+  };
+  let objects: LocalWorker | undefined;
+  try {
+    objects = await start(files.objects, "objects");
+    const edge = await start(files.edge, "edge");
+    return {
+      url: edge.url,
+      objectsUrl: objects.url,
+      edgePid: workerdPid(edge.pid),
+      objectsPid: workerdPid(objects.pid),
+      async stop() {
+        await edge.stop();
+        await objects!.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await objects?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
 }
