@@ -7,7 +7,7 @@
  * The table is printed (docs/benchmarks.md "Memory") — reproduce it with
  * `cd packages/server && pnpm test:memory` (part of `pnpm test`).
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
 import { measureRss, mib, workerdPid, type Growth } from "./support/rss.js";
 import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
@@ -76,6 +76,13 @@ beforeAll(async () => {
   });
   pid = workerdPid(worker.pid);
 }, 90_000);
+
+// A fresh-clone run once saw a publish answered "503 Your worker restarted mid-request" (wrangler's
+// proxy, after its runtime was reloaded); what wrangler printed then is what would explain it.
+afterEach(({ task }) => {
+  if (task.result?.state === "fail")
+    console.error(`--- wrangler output (its last 20,000 characters) ---\n${worker.log()}`);
+});
 
 afterAll(async () => {
   console.log(

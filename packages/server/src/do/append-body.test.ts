@@ -7,7 +7,7 @@ const dec = new TextDecoder();
 const limits = { maxBytes: 8 * ROW_MAX_BYTES, maxMessages: 100 };
 
 /** A body stream delivering `bytes` in chunks of `size`. */
-function streamOf(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+function chunkStream(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
   let at = 0;
   return new ReadableStream({
     pull(ctl) {
@@ -18,14 +18,46 @@ function streamOf(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
   });
 }
 
-async function receive(text: string | Uint8Array, json: boolean, size = 7): Promise<ReceivedBody> {
-  const bytes = typeof text === "string" ? enc.encode(text) : text;
-  const r = await receiveBody(streamOf(bytes, size), limits, json, false, new BodyGate());
-  if (!(r instanceof ReceivedBody)) throw new Error(JSON.stringify(r));
-  return r;
+/**
+ * A byte stream, as workerd's request bodies and streams over RPC are: it
+ * writes at most `size` bytes into the reader's own buffer (BYOB) per pull.
+ */
+function byteStream(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(ctl) {
+      if (at >= bytes.length) {
+        // A read waiting on its own buffer is answered with 0 bytes after the close.
+        ctl.close();
+        return ctl.byobRequest?.respond(0);
+      }
+      const req = ctl.byobRequest;
+      if (!req?.view) {
+        ctl.enqueue(bytes.slice(at, at + size));
+        at += size;
+        return;
+      }
+      const view = new Uint8Array(req.view.buffer, req.view.byteOffset, req.view.byteLength);
+      const n = Math.min(size, view.length, bytes.length - at);
+      view.set(bytes.subarray(at, at + n));
+      at += n;
+      req.respond(n);
+    },
+  });
 }
 
-describe("receiveBody", () => {
+describe.each([
+  ["a stream of chunks", chunkStream],
+  ["a byte stream, read into the blocks (BYOB)", byteStream],
+])("receiveBody from %s", (_, streamOf) => {
+  async function receive(text: string | Uint8Array, json: boolean, size = 7): Promise<ReceivedBody> {
+    const bytes = typeof text === "string" ? enc.encode(text) : text;
+    const r = await receiveBody(streamOf(bytes, size), limits, json, false, new BodyGate());
+    if (!(r instanceof ReceivedBody)) throw new Error(JSON.stringify(r));
+    return r;
+  }
+
   test("JSON messages are found while the body arrives, as the bytes written", async () => {
     const r = await receive(' [ {"a": 1}, "x,]" , 3 ] ', true);
     expect(r.invalid).toBeNull();
@@ -58,6 +90,9 @@ describe("receiveBody", () => {
       new BodyGate(),
     );
     expect(over).toMatchObject({ ok: false, status: 413, code: "payload_too_large" });
+    // Exactly the limit is accepted.
+    const full = await receive(new Uint8Array(limits.maxBytes).fill(1), false, 1 << 20);
+    expect(full.size).toBe(limits.maxBytes);
   });
 
   test("one body larger than a row at a time per gate", async () => {
@@ -79,5 +114,15 @@ describe("receiveBody", () => {
     );
     await Promise.all([a, b]);
     expect(order.indexOf("a")).toBeLessThan(order.indexOf("b"));
+  });
+
+  test("a body cut at every size reads back byte-exact, in row-sized pieces", async () => {
+    const bytes = new Uint8Array(2 * ROW_MAX_BYTES + 123).map((_, i) => (i * 31) & 0xff);
+    for (const size of [1000, 65_536, ROW_MAX_BYTES - 1, 3 * ROW_MAX_BYTES]) {
+      const r = await receive(bytes, false, size);
+      const pieces = r.messages[0]!;
+      expect(pieces.map((p) => p.length)).toEqual([ROW_MAX_BYTES, ROW_MAX_BYTES, 123]);
+      expect(Buffer.from(r.messageBytes()[0]!).equals(Buffer.from(bytes))).toBe(true);
+    }
   });
 });

@@ -55,6 +55,8 @@ export interface LocalWorker {
   stop(): Promise<void>;
   /** Kills the process abruptly (for fault tests); state on disk is kept. */
   kill(): Promise<void>;
+  /** The last 20,000 characters wrangler printed (for a failing test's report). */
+  log(): string;
 }
 
 /** Finds a free TCP port on 127.0.0.1. */
@@ -174,6 +176,7 @@ export async function startWrangler(
     async kill() {
       await terminate(child, "SIGKILL");
     },
+    log: () => output,
   };
 }
 
