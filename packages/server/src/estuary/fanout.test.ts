@@ -13,6 +13,7 @@ import { Budget } from "./bounded.js";
 import { deliverRows } from "./deliver.js";
 import { Fanout, QUEUE_STALE_MS, type FanoutHost, type FanoutMessage } from "./fanout.js";
 import type { Outbox, OutboxRow, ParkReason, Subscriber } from "./outbox-store.js";
+import { sessionsPerMessage } from "./queue-pack.js";
 
 /** The in-memory outbox. */
 class MemoryOutbox implements Outbox {
@@ -360,6 +361,18 @@ describe("fan-out driver", () => {
       kind: "done",
     });
     expect(host.session("p/a").data()).toEqual([1, 2]);
+  });
+
+  test("a hand-off is split into messages that each fit one consumer invocation's budget", async () => {
+    const sessions = Array.from({ length: 50 }, (_, i) => `p/s${String(i).padStart(2, "0")}`);
+    const { host, fanout } = setUp(sessions);
+    host.useQueue = true;
+    host.limits = { ...host.limits, subrequestBudget: 24 };
+    publish(host, fanout, [1]);
+    await fanout.settled();
+    const per = sessionsPerMessage(24);
+    expect(host.sent.map((m) => m.sessions.length)).toEqual([per, per, 50 - 2 * per]);
+    expect(host.sent.flatMap((m) => m.sessions)).toEqual(sessions);
   });
 
   test("after a restart a new driver resumes at once and hands queued sessions over again", async () => {

@@ -23,7 +23,7 @@ import { envelopeLimits, envelopeOf, packRows } from "./envelope.js";
 import { producerIdOf, splitKey } from "./ids.js";
 import type { Outbox, OutboxRow, Subscriber } from "./outbox-store.js";
 import { noticeParked, parkLaggards } from "./parking.js";
-import { batchesOf, packSessions, type FanoutMessage } from "./queue-pack.js";
+import { batchesOf, packSessions, sessionsPerMessage, type FanoutMessage } from "./queue-pack.js";
 
 export type { FanoutMessage } from "./queue-pack.js";
 
@@ -336,10 +336,12 @@ export class Fanout {
     subs: readonly Subscriber[],
     budget: Budget,
   ): Promise<boolean> {
+    const perMessage = sessionsPerMessage(this.host.limits.subrequestBudget);
     for (const batch of batchesOf(
       packSessions(
         m.key,
         subs.map((s) => s.session),
+        perMessage,
       ),
     )) {
       if (!budget.take()) return false;

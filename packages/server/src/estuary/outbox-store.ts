@@ -187,9 +187,10 @@ export class OutboxStore {
     return r ? toSub(r) : null;
   }
 
-  /** Adds a subscriber that receives every row written from now on. */
+  /** Adds a subscriber that receives every row written from now on (or starts it again from now). */
   add(session: string, instance: string, now: number): void {
     const last = this.lastId();
+    const isNew = this.get(session) === null;
     this.sql.exec(
       `INSERT OR REPLACE INTO estuary_subscribers (session, instance, since, acked, queued, queued_at, created_at)
        VALUES (?, ?, ?, ?, ?, 0, ?)`,
@@ -200,13 +201,15 @@ export class OutboxStore {
       last,
       now,
     );
-    this.counted = undefined;
+    // Kept in step rather than counted again: a count is a scan of every subscriber.
+    if (this.counted?.instance === instance) this.counted.n += isNew ? 1 : 0;
+    else this.counted = undefined;
   }
 
   /** Removes a subscriber; true when it was there. */
   remove(session: string): boolean {
     const n = this.sql.exec("DELETE FROM estuary_subscribers WHERE session = ?", session).rowsWritten;
-    this.counted = undefined;
+    if (this.counted && n > 0) this.counted.n -= 1;
     this.trim();
     return n > 0;
   }

@@ -15,11 +15,13 @@ import { Budget, withTimeout } from "./bounded.js";
 import { readEstuaryConfig } from "./config.js";
 import { deliverRows } from "./deliver.js";
 import type { FanoutReport } from "./fanout.js";
-import { sessionsOf, type FanoutMessage } from "./queue-pack.js";
+import { CONSUMER_RESERVE, sessionsOf, type FanoutMessage } from "./queue-pack.js";
 
 const CONCURRENCY = 16;
 /** Calls kept back for a group's report and hand-back. */
 const RESERVE = 2;
+/** Calls of one round beside its appends: the owed rows, and the report (CONSUMER_RESERVE covers both). */
+const ROUND_CALLS = CONSUMER_RESERVE - RESERVE;
 /** Work → deliver → report rounds per group. */
 const MAX_ROUNDS = 8;
 
@@ -66,11 +68,21 @@ async function deliverGroup(env: Env, source: string, sessions: string[], budget
   const src = stub(env, source);
   const call = <T>(p: Promise<T>, what: string) => withTimeout(p, timeoutMs, what);
   let owed = sessions;
+  // Sessions this invocation cannot afford even one append for: handed back untouched.
+  let untouched: string[] = [];
   for (let round = 0; round < MAX_ROUNDS && owed.length > 0; round++) {
-    if (!budget.take(1, RESERVE)) break;
+    // Ask only for the sessions the budget can still append to (one call per session at least).
+    const afford = budget.left - RESERVE - ROUND_CALLS;
+    if (afford <= 0 || !budget.take(1, RESERVE)) break;
+    untouched = untouched.concat(owed.slice(afford));
+    owed = owed.slice(0, afford);
     metrics.estuarySourceCalls += 1;
     const work = await call(src.fanoutWork(owed), "fanoutWork");
-    if (!work) return;
+    if (!work) {
+      // None of these is subscribed any more (or the source is gone): only the untouched go back.
+      owed = [];
+      break;
+    }
     const reports: FanoutReport[] = [];
     const bounds = { budget, timeoutMs, reserve: RESERVE };
     let next = 0;
@@ -80,6 +92,11 @@ async function deliverGroup(env: Env, source: string, sessions: string[], budget
         // Counted here and reported: the source StreamDO keeps its fan-out's counters.
         const tally = { appends: 0, duplicates: 0, pruned: 0 };
         const d = await deliverRows(stub(env, sub.session), work.producerId, sub, work.rows, { ...bounds, tally });
+        if (d.kind === "paused" && d.ackedTo === sub.acked) {
+          // Not one append made: nothing to report; it goes back with the rest.
+          untouched.push(sub.session);
+          continue;
+        }
         reports.push({
           session: sub.session,
           since: sub.since,
@@ -96,9 +113,10 @@ async function deliverGroup(env: Env, source: string, sessions: string[], budget
     metrics.estuarySourceCalls += 1;
     owed = await call(src.fanoutReport(reports), "fanoutReport");
   }
-  if (owed.length > 0) {
+  const rest = owed.concat(untouched);
+  if (rest.length > 0) {
     budget.spend(1);
     metrics.estuarySourceCalls += 1;
-    await call(src.fanoutRequeue(owed), "fanoutRequeue");
+    await call(src.fanoutRequeue(rest), "fanoutRequeue");
   }
 }

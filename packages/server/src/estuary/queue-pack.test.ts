@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, batchesOf, packSessions, sessionsOf } from "./queue-pack.js";
+import {
+  MAX_BATCH_BYTES,
+  MAX_MESSAGE_BYTES,
+  batchesOf,
+  packSessions,
+  sessionsOf,
+  sessionsPerMessage,
+} from "./queue-pack.js";
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 
@@ -16,6 +23,17 @@ describe("queue packing", () => {
       expect(b.reduce((n, m) => n + bytes(m), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
     }
     expect(batches.flat()).toEqual(msgs);
+  });
+
+  test("a message names no more sessions than one consumer invocation can append to", () => {
+    const sessions = Array.from({ length: 10_000 }, (_, i) => `acme/s${i}`);
+    const per = sessionsPerMessage(1000);
+    expect(per).toBeLessThan(1000);
+    const msgs = packSessions("acme/src", sessions, per);
+    expect(msgs.length).toBe(Math.ceil(10_000 / per));
+    for (const m of msgs) expect(m.sessions.length).toBeLessThanOrEqual(per);
+    expect(msgs.flatMap((m) => m.sessions)).toEqual(sessions);
+    expect(sessionsPerMessage(1)).toBe(1);
   });
 
   test("batches hold at most 100 messages", () => {

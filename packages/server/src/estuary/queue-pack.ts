@@ -2,7 +2,10 @@
  * Packing fan-out work into Cloudflare Queues messages: one message names
  * many sessions of one source (a message is at most 128 KB, a batch at most
  * 100 messages / 256 KB), so a large fan-out costs a few messages, not one
- * per session. Pure: tested in Node.
+ * per session. A message also names no more sessions than one consumer
+ * invocation can append to within its subrequest budget, so each message is
+ * one invocation's work and the queue can run a large fan-out's messages
+ * side by side. Pure: tested in Node.
  */
 
 /** A queue message: deliver the pending rows of `source` to these sessions. */
@@ -20,10 +23,22 @@ export const MAX_BATCH_BYTES = 192 * 1024;
 const encoder = new TextEncoder();
 const size = (v: unknown) => encoder.encode(JSON.stringify(v)).length;
 
-/** Splits sessions of one source into messages of at most `maxBytes` of JSON each. */
+/**
+ * Subrequests a consumer invocation keeps for its calls to the source (the
+ * owed rows, the report, a hand-back), beside one append per session.
+ */
+export const CONSUMER_RESERVE = 4;
+
+/** Sessions one message may name so that one invocation with `budget` subrequests can deliver a row to each. */
+export function sessionsPerMessage(budget: number): number {
+  return Math.max(1, budget - CONSUMER_RESERVE);
+}
+
+/** Splits sessions of one source into messages of at most `maxBytes` of JSON and `maxSessions` sessions each. */
 export function packSessions(
   source: string,
   sessions: readonly string[],
+  maxSessions = Infinity,
   maxBytes = MAX_MESSAGE_BYTES,
 ): FanoutMessage[] {
   const out: FanoutMessage[] = [];
@@ -32,7 +47,7 @@ export function packSessions(
   let bytes = head;
   for (const s of sessions) {
     const add = size(s) + 1;
-    if (current.length > 0 && bytes + add > maxBytes) {
+    if (current.length > 0 && (bytes + add > maxBytes || current.length >= maxSessions)) {
       out.push({ source, sessions: current });
       current = [];
       bytes = head;
