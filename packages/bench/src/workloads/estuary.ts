@@ -130,7 +130,8 @@ async function runFanOut(ctx: WorkloadContext, n: number, rounds: number): Promi
         // the source's stored state, so it holds across a restart of its object (its counters do not).
         const row = (before?.lastId ?? 0) + k + 1;
         let done = false;
-        for (const end = Date.now() + waitMs; !done && Date.now() < end; await sleep(20)) {
+        // Every 250 ms: each look counts the source's subscribers, work the fan-out itself then waits for.
+        for (const end = Date.now() + waitMs; !done && Date.now() < end; await sleep(250)) {
           const e = await outboxOf(base, source);
           done = e !== null && e.lastId >= row && e.outboxRows === 0;
         }
