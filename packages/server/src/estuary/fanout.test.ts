@@ -363,6 +363,18 @@ describe("fan-out driver", () => {
     expect(host.session("p/a").data()).toEqual([1, 2]);
   });
 
+  test("a publish returns before its fan-out reads a single subscriber", async () => {
+    const { host, fanout } = setUp(["p/a", "p/b"]);
+    let reads = 0;
+    const pending = host.outbox.pending.bind(host.outbox);
+    host.outbox.pending = () => ((reads += 1), pending());
+    publish(host, fanout, [1]);
+    expect(reads).toBe(0);
+    await fanout.settled();
+    expect(reads).toBeGreaterThan(0);
+    expect(host.session("p/a").data()).toEqual([1]);
+  });
+
   test("a hand-off is split into messages that each fit one consumer invocation's budget", async () => {
     const sessions = Array.from({ length: 50 }, (_, i) => `p/s${String(i).padStart(2, "0")}`);
     const { host, fanout } = setUp(sessions);
@@ -503,8 +515,11 @@ describe("fan-out driver", () => {
     const { host, fanout } = setUp(["p/a", "p/b"]);
     host.limits = { ...host.limits, parkLagRows: 3 };
     host.session("p/b").failures = 1_000;
-    for (let i = 0; i < 5; i++) publish(host, fanout, [i]);
-    await fanout.settled();
+    // One publish at a time, each delivered (to p/a) before the next.
+    for (let i = 0; i < 5; i++) {
+      publish(host, fanout, [i]);
+      await fanout.settled();
+    }
     expect(host.outbox.get("p/b")!.parkedAt).toBeGreaterThan(0);
     expect(host.outbox.get("p/b")!.parkedReason).toBe("lagging");
     expect(host.outbox.stats()).toMatchObject({ outboxRows: 0, parked: 1 });

@@ -95,6 +95,8 @@ const MAX_ROUNDS = 64;
 /** The per-source fan-out driver. */
 export class Fanout {
   private running: Promise<void> | null = null;
+  /** A drain a publish asked for, starting in the next task. */
+  private deferred: Promise<void> | null = null;
   private again = false;
   private written = false;
   /** Subrequests of the last drain and the most any drain of this instance made. */
@@ -121,12 +123,22 @@ export class Fanout {
     this.written = true;
   }
 
-  /** After a committed append: arm the backstop and deliver in the background. */
+  /**
+   * After a committed append: arm the backstop and deliver in the background,
+   * in a task of its own: a drain's first step reads every pending subscriber
+   * (and may write to each), which the publish's reply must not wait for.
+   */
   kick(): void {
     if (!this.written) return;
     this.written = false;
     this.host.armAlarm(Date.now() + BACKSTOP_MS);
-    this.start();
+    this.deferred ??= new Promise<void>((resolve) =>
+      setTimeout(() => {
+        this.deferred = null;
+        this.start();
+        resolve();
+      }, 0),
+    );
   }
 
   /**
@@ -149,9 +161,9 @@ export class Fanout {
     await this.settled();
   }
 
-  /** Resolves once no delivery is running (tests). */
+  /** Resolves once no delivery is running or about to start (tests). */
   async settled(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.deferred || this.running) await (this.deferred ?? this.running);
   }
 
   /** Subrequests per drain, for the debug stats. */
