@@ -199,11 +199,12 @@ export const estuaryWorkloads: readonly Workload[] = [
   fanOutWorkload(1, { quick: 5, full: 30 }),
   fanOutWorkload(100, { quick: 3, full: 10 }),
   fanOutWorkload(1000, { quick: 2, full: 5 }),
-  // Under local workerd every object shares one process: with 20,000 of them (a session
-  // object and its stream each) SQLite there fails with SQLITE_NOMEM (docs/estuary.md).
+  // Under local workerd all 20,000 objects (a session object and its stream each) share one
+  // process: a round is 10,000 cold starts in a row, and SQLite there can fail with
+  // SQLITE_NOMEM (docs/estuary.md).
   fanOutWorkload(
     10_000,
     { quick: 1, full: 3 },
-    "20,000 objects in one local workerd process exhaust its SQLite memory",
+    "about 13 minutes: 20,000 objects in one local workerd process (docs/estuary.md)",
   ),
 ];
