@@ -202,8 +202,8 @@ export class OutboxStore {
       now,
     );
     // Kept in step rather than counted again: a count is a scan of every subscriber.
-    if (this.counted?.instance === instance) this.counted.n += isNew ? 1 : 0;
-    else this.counted = undefined;
+    if (this.counted?.instance !== instance) this.counted = undefined;
+    else if (isNew) this.counted.n += 1;
   }
 
   /** Removes a subscriber; true when it was there. */

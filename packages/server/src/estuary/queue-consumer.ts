@@ -20,8 +20,6 @@ import { CONSUMER_RESERVE, sessionsOf, type FanoutMessage } from "./queue-pack.j
 const CONCURRENCY = 16;
 /** Calls kept back for a group's report and hand-back. */
 const RESERVE = 2;
-/** Calls of one round beside its appends: the owed rows, and the report (CONSUMER_RESERVE covers both). */
-const ROUND_CALLS = CONSUMER_RESERVE - RESERVE;
 /** Work → deliver → report rounds per group. */
 const MAX_ROUNDS = 8;
 
@@ -71,8 +69,9 @@ async function deliverGroup(env: Env, source: string, sessions: string[], budget
   // Sessions this invocation cannot afford even one append for: handed back untouched.
   let untouched: string[] = [];
   for (let round = 0; round < MAX_ROUNDS && owed.length > 0; round++) {
-    // Ask only for the sessions the budget can still append to (one call per session at least).
-    const afford = budget.left - RESERVE - ROUND_CALLS;
+    // Ask only for the sessions the budget can still append to (one call each, beside the
+    // round's work and report calls and the hand-back: CONSUMER_RESERVE).
+    const afford = budget.left - CONSUMER_RESERVE;
     if (afford <= 0 || !budget.take(1, RESERVE)) break;
     untouched = untouched.concat(owed.slice(afford));
     owed = owed.slice(0, afford);
