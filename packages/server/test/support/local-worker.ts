@@ -4,7 +4,7 @@
  * benchmarks. Each call gets its own persistence directory unless one is given.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -122,7 +122,7 @@ export async function startWrangler(
     persistTo,
     "--show-interactive-dev-session=false",
     "--log-level",
-    opts.direct ? "debug" : opts.verbose ? "info" : "warn",
+    opts.direct ? "debug" : (process.env.DS_WRANGLER_LOG_LEVEL ?? (opts.verbose ? "info" : "warn")),
     ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
@@ -132,10 +132,16 @@ export async function startWrangler(
     detached: true,
   });
   let output = "";
+  // Diagnosis: DS_WRANGLER_LOG_DIR=<dir> keeps each wrangler's whole output in <dir>/wrangler-<port>.log
+  // (with DS_WRANGLER_LOG_LEVEL=info it names every reload: "Reloading local server...").
+  const logDir = process.env.DS_WRANGLER_LOG_DIR;
+  const logFile = logDir ? join(logDir, `wrangler-${port}.log`) : undefined;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   let direct: string | undefined;
   let seen = "";
   const collect = (b: Buffer) => {
     output = (output + b.toString()).slice(-20_000);
+    if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${b.toString()}`);
     if (opts.direct) {
       // wrangler 4.86 logs the proxy's target at debug level: "userWorkerUrl":{"protocol":"http:","hostname":...,"port":...}.
       seen = (seen + b.toString()).slice(-4_000);
