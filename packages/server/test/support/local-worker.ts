@@ -49,6 +49,11 @@ export interface LocalWorker {
   readonly persistTo: string;
   /** The Worker's runtime without wrangler's proxy in front (with `direct`); same Worker, same state. */
   readonly directUrl?: string;
+  /**
+   * wrangler's inspector proxy, e.g. `http://127.0.0.1:40124`: `/json` lists the Worker's
+   * isolate and its DevTools WebSocket (CPU profiles: packages/bench `pnpm profile`).
+   */
+  readonly inspectorUrl: string;
   /** wrangler's process id (it leads the process group that holds workerd). */
   readonly pid: number;
   /** Stops wrangler (SIGTERM, then SIGKILL) and removes a temporary state dir. */
@@ -174,6 +179,7 @@ export async function startWrangler(
     port,
     persistTo,
     ...(direct === undefined ? {} : { directUrl: direct }),
+    inspectorUrl: `http://127.0.0.1:${inspectorPort}`,
     pid: child.pid!,
     async stop() {
       await terminate(child, "SIGTERM");
