@@ -30,10 +30,40 @@ const HEARTBEAT_MS = 100;
 let lastBeat = Date.now();
 setInterval(() => (lastBeat = Date.now()), HEARTBEAT_MS).unref();
 const fetchOnLiveSockets = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
+const fetchLive: typeof fetch = async (input, init) => {
   if (Date.now() - lastBeat > 3 * HEARTBEAT_MS) {
     await new Promise((ok) => setTimeout(ok, 0));
     await new Promise((ok) => setImmediate(ok));
   }
   return fetchOnLiveSockets(input, init);
+};
+
+/**
+ * The same race one hop further: wrangler dev's proxy (a second workerd) keeps connections to
+ * the Worker's runtime, which closes them after 5 s idle. When the proxy reuses one as it
+ * closes (the machine is loaded, or the runtime's one thread is busy: a 1,000-session fan-out),
+ * the request is lost before the Worker reads it. The proxy resends GET and HEAD itself and
+ * answers anything else with this 503 (wording from wrangler 4.86: no restart took place). Our
+ * server never sends this text. Such a request, when its body can be sent again, is sent once
+ * more and counted (`devProxyResends`); a test whose POST must not be repeated blindly
+ * publishes as an idempotent producer (support/estuary.ts `publishOnce`).
+ */
+export const DEV_PROXY_LOST = "Your worker restarted mid-request";
+export const devProxyResends = { count: 0 };
+
+/** A body that can be sent twice (not a stream, not a Request whose body is read). */
+function resendable(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
+  if (input instanceof Request) return false;
+  const b = init?.body;
+  return b == null || typeof b === "string" || b instanceof Uint8Array || b instanceof ArrayBuffer;
+}
+
+globalThis.fetch = async (input, init) => {
+  const res = await fetchLive(input, init);
+  if (res.status !== 503 || !resendable(input, init)) return res;
+  const text = await res.clone().text();
+  if (!text.startsWith(DEV_PROXY_LOST)) return res;
+  devProxyResends.count++;
+  console.warn(`wrangler dev's proxy lost ${init?.method ?? "GET"} ${String(input)}; sent again`);
+  return fetchLive(input, init);
 };

@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker.js";
 import { measureRss, mib, workerdPid, type Growth } from "./support/rss.js";
 import { forceRotate, pool, readToEnd, stats } from "./support/cold.js";
-import { devProxyRetries, publishOnce, readAll, subscribe } from "./support/estuary.js";
+import { publishOnce, readAll, subscribe } from "./support/estuary.js";
+import { devProxyResends } from "./keep-alive.js";
 import {
   binaryAppend,
   create,
@@ -186,7 +187,7 @@ describe("memory budget", () => {
       ((await (await fetch(counters)).json()) as { fanout: { appends: number } }).fanout.appends;
     const { rss } = await measureRss(pid, async () => {
       // Idempotent publishes: while 1,000 session objects append in this one local process, wrangler's
-      // proxy can lose a POST (support/estuary.ts, DEV_PROXY_LOST); it is sent again and written once.
+      // proxy can lose a POST (keep-alive.ts, DEV_PROXY_LOST); it is sent again and written once.
       for (let i = 0; i < 5; i++) await publishOnce(source, { i, pad: "p".repeat(4000) }, "mem-fan", i);
       // Every session append counted by the source (so committed), through the queue in packed messages.
       const deadline = Date.now() + 60_000;
@@ -194,7 +195,8 @@ describe("memory budget", () => {
       expect(await appends()).toBe(5000);
     });
     record("a 1,000-session fan-out (5 × 4 KB publishes, 5,000 session appends)", rss, "", FANOUT_BOUND);
-    if (devProxyRetries > 0) console.log(`the dev proxy lost ${devProxyRetries} publish(es); each was sent again`);
+    if (devProxyResends.count > 0)
+      console.log(`the dev proxy lost ${devProxyResends.count} request(s); each was sent again`);
     // Any session holds the five messages, in order, each once (a retried publish is not a second message).
     const got = await readAll(`${worker.url}/v1/stream/${sessions[999]}`);
     expect(got.map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4]);

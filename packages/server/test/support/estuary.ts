@@ -71,43 +71,13 @@ export async function publish(url: string, body: unknown, headers: Record<string
 }
 
 /**
- * wrangler dev's proxy answers a POST whose connection to the Worker's runtime was lost
- * with this 503 (and retries only GET/HEAD). It happens when the one local workerd thread
- * is saturated for seconds (a 1,000-session fan-out: every session object appends there)
- * and workerd closes an idle kept-alive connection the proxy has just sent a request on.
- * The request may or may not have reached the Worker; there is no such proxy in production.
- */
-export const DEV_PROXY_LOST = "Your worker restarted mid-request";
-
-/** Retries of {@link publishOnce} after the dev proxy lost a request (process-wide). */
-export let devProxyRetries = 0;
-
-/**
- * Publishes as an idempotent producer (`producer` id, epoch 0, `seq`) and sends the very same
- * append again when wrangler dev's proxy lost it ({@link DEV_PROXY_LOST}): the source
- * deduplicates the producer triple, so it is written exactly once whether or not the first
- * attempt committed, as a client retrying a lost reply relies on.
+ * Publishes as an idempotent producer (`producer` id, epoch 0, `seq`). A publish that wrangler
+ * dev's proxy lost is sent again by the tests' fetch (test/keep-alive.ts, DEV_PROXY_LOST); with
+ * the producer triple the source writes it exactly once whether or not the first attempt
+ * reached it, as a client retrying a lost reply relies on.
  */
 export async function publishOnce(url: string, body: unknown, producer: string, seq: number): Promise<void> {
-  const headers = {
-    "content-type": "application/json",
-    "producer-id": producer,
-    "producer-epoch": "0",
-    "producer-seq": String(seq),
-  };
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(url, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(20_000),
-    });
-    const text = await res.text();
-    if (res.status === 204 || res.status === 200) return;
-    if (res.status !== 503 || !text.startsWith(DEV_PROXY_LOST) || attempt >= 3)
-      throw new Error(`publish ${url}: ${res.status} ${text}`);
-    devProxyRetries++;
-  }
+  await publish(url, body, { "producer-id": producer, "producer-epoch": "0", "producer-seq": String(seq) });
 }
 
 /** Reads a JSON stream from the start to its tail (following Stream-Next-Offset). */
