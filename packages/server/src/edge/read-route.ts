@@ -71,7 +71,7 @@ export async function handleGet(c: Ctx): Promise<Response> {
     let r = must(await readNow(target, offset, true, config));
     if (r.count === 0 && !r.eof) {
       const position = parseOffset(r.nextOffset)!.position;
-      const waited = await waitForData(target, position, deadline, config);
+      const waited = await waitForData(target, position, deadline, config, "longPoll");
       if (waited !== null) r = must(waited);
     }
     return readResponse(r, { live: true, cursor, ifNoneMatch, cacheable: true, isPublic, pieces: stub });

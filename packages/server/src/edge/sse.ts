@@ -137,7 +137,7 @@ export async function serveSse(
         r = await readNow(target, { kind: "at", offset: at }, false, config);
       } else {
         const until = Math.min(Date.now() + config.sseKeepAliveMs, closeAt);
-        r = await waitForData(target, waitFrom, until, config);
+        r = await waitForData(target, waitFrom, until, config, "sse");
         if (r === null) {
           await write(encodeKeepAlive());
           continue;

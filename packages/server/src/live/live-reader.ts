@@ -122,6 +122,7 @@ export async function waitForData(
   position: number,
   deadline: number,
   opts: LiveOptions,
+  kind: "longPoll" | "sse",
 ): Promise<LiveResult> {
   for (;;) {
     const remaining = deadline - Date.now();
@@ -145,8 +146,10 @@ export async function waitForData(
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), remaining)));
     metrics.readersWaiting += 1;
+    if (kind === "longPoll") metrics.longPollsWaiting += 1;
     const ev = await Promise.race([wait.event, timeout]);
     metrics.readersWaiting -= 1;
+    if (kind === "longPoll") metrics.longPollsWaiting -= 1;
     clearTimeout(timer);
     wait.cancel();
     if (ev === "timeout") return null;

@@ -23,6 +23,8 @@ export const metrics = {
   feedFrames: 0,
   /** Readers currently waiting on a feed (long-poll and SSE). */
   readersWaiting: 0,
+  /** ...of which long-polls. */
+  longPollsWaiting: 0,
   longPollsOpen: 0,
   sseOpen: 0,
   cacheHits: 0,

@@ -85,16 +85,16 @@ export function liveSuite(base: () => string): void {
       };
       const polls = Array.from({ length: 50 }, pollUntilData);
       // Write only once all 50 wait on the feed: a poll arriving after the write would read it itself.
-      // Readers of earlier tests may still be counted (an SSE reader notices its client left only at
-      // its next write), so long-polls waiting are bounded from below by waiting readers minus open SSE.
+      // Counted apart from SSE readers: an SSE reader of an earlier test is open but not always
+      // waiting (it writes, or its client left), so waiting readers minus open SSE could stay below 50.
       let seen: Metrics = {};
       const longPollsWaiting = async () => {
         seen = await metrics();
-        return seen.readersWaiting! - seen.sseOpen!;
+        return seen.longPollsWaiting!;
       };
       await waitFor(async () => (await longPollsWaiting()) >= 50, 10_000, "50 long-polls waiting").catch((e) => {
-        const { readersWaiting, sseOpen, longPollsOpen, feedsOpened, doReads } = seen;
-        const last = JSON.stringify({ readersWaiting, sseOpen, longPollsOpen, feedsOpened, doReads });
+        const { readersWaiting, longPollsWaiting, sseOpen, longPollsOpen, feedsOpened, doReads } = seen;
+        const last = JSON.stringify({ readersWaiting, longPollsWaiting, sseOpen, longPollsOpen, feedsOpened, doReads });
         throw new Error(`${(e as Error).message}; last metrics ${last}`);
       });
       await post(url, "payload");
