@@ -45,11 +45,10 @@ const fetchLive: typeof fetch = async (input, init) => {
  * the request is lost before the Worker reads it. The proxy resends GET and HEAD itself and
  * answers anything else with this 503 (wording from wrangler 4.86: no restart took place). Our
  * server never sends this text. Such a request, when its body can be sent again, is sent once
- * more and counted (`devProxyResends`); a test whose POST must not be repeated blindly
- * publishes as an idempotent producer (support/estuary.ts `publishOnce`).
+ * more and logged; a test whose POST must not be repeated blindly publishes as an idempotent
+ * producer (support/estuary.ts `publishOnce`).
  */
-export const DEV_PROXY_LOST = "Your worker restarted mid-request";
-export const devProxyResends = { count: 0 };
+const DEV_PROXY_LOST = "Your worker restarted mid-request";
 
 /** A body that can be sent twice (not a stream, not a Request whose body is read). */
 function resendable(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
@@ -63,7 +62,6 @@ globalThis.fetch = async (input, init) => {
   if (res.status !== 503 || !resendable(input, init)) return res;
   const text = await res.clone().text();
   if (!text.startsWith(DEV_PROXY_LOST)) return res;
-  devProxyResends.count++;
   console.warn(`wrangler dev's proxy lost ${init?.method ?? "GET"} ${String(input)}; sent again`);
   return fetchLive(input, init);
 };
